@@ -1,0 +1,146 @@
+"""The ``dates`` analyzer: the publication date and every temporal expression as a TIMEX3."""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date, datetime
+
+from marshmallow import Schema, fields, validate
+
+from service import analyzer, hookimpl
+
+from .dates_timex import find_timexes
+
+log = logging.getLogger(__name__)
+
+SOURCES = ("request", "dateline", "header", "url")
+#: How far into the text a header or dateline date may sit.
+HEADER_CHARS = 400
+
+
+class Evidence(Schema):
+    text = fields.String(required=True)
+    start = fields.Integer(allow_none=True)
+    end = fields.Integer(allow_none=True)
+    url = fields.String(allow_none=True)
+
+
+class PublicationDate(Schema):
+    value = fields.String(allow_none=True, required=True)
+    source = fields.String(allow_none=True, required=True, validate=validate.OneOf(SOURCES))
+    evidence = fields.Nested(Evidence, allow_none=True, required=True)
+    confidence = fields.Float(required=True, validate=validate.Range(0, 1))
+
+
+class Timex(Schema):
+    start = fields.Integer(required=True)
+    end = fields.Integer(required=True)
+    text = fields.String(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(["DATE", "TIME", "DURATION", "SET"]))
+    value = fields.String(required=True)
+    mod = fields.String()
+    anchor = fields.String(allow_none=True, required=True)
+
+
+class Output(Schema):
+    publication_date = fields.Nested(PublicationDate, required=True)
+    timexes = fields.List(fields.Nested(Timex), required=True)
+
+
+def parse_published_at(value) -> date | None:
+    """A ``date`` from the request's ``published_at`` (ISO string, datetime or date), else None."""
+    if not value:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    m = re.match(r"(\d{4})-?(\d{2})-?(\d{2})", text)
+    if m:
+        try:
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return None
+    try:
+        from dateutil import parser
+
+        return parser.parse(text).date()
+    except (ValueError, OverflowError):
+        log.warning("unparseable published_at", extra={"published_at": text})
+        return None
+
+
+_URL_DATE = re.compile(r"/(?P<y>(?:19|20)\d\d)[/-]?(?P<m>[01]\d)[/-]?(?P<d>[0-3]\d)(?=[/_.-]|\d{0,2}[/_-])")
+_URL_IN_TEXT = re.compile(r"https?://\S+")
+_HEADER_ISO = re.compile(r"^\W*(?:date[:\s]+|published[:\s]+|posted[:\s]+)?(?P<d>\d{4}-\d\d-\d\d)\b", re.I)
+_DATELINE_CONTEXT = re.compile(r"\(|\b[A-Z]{3,}\b|\s[-–—]\s|News|Press|Agency|Reuters|AP|AFP|Sputnik|Tanjug")
+
+
+def _valid(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def url_date(url: str) -> date | None:
+    m = _URL_DATE.search(url)
+    return _valid(int(m["y"]), int(m["m"]), int(m["d"])) if m else None
+
+
+def publication_date(document: dict, timexes: list[dict]) -> dict:
+    """Where the article says it was published, with the evidence and a confidence."""
+    text = document.get("text") or ""
+    published = parse_published_at(document.get("published_at"))
+    if published:
+        return {"value": published.isoformat(), "source": "request",
+                "evidence": {"text": str(document["published_at"]), "start": None, "end": None, "url": None},
+                "confidence": 1.0}
+    m = _HEADER_ISO.match(text)
+    if m and (d := parse_published_at(m["d"])):
+        return {"value": d.isoformat(), "source": "header",
+                "evidence": {"text": m[0].strip(), "start": m.start("d"), "end": m.end("d"), "url": None},
+                "confidence": 0.95}
+    # a full calendar date (day, month and year) near the top is the dateline or header date
+    for t in timexes:
+        if t["start"] > HEADER_CHARS:
+            break
+        if t["type"] in ("DATE", "TIME") and re.fullmatch(r"\d{4}-\d\d-\d\d(T.*)?", t["value"]) \
+                and t["anchor"] is None and not t["text"].isdigit():
+            before = text[max(0, t["start"] - 80):t["start"]]
+            dateline = bool(_DATELINE_CONTEXT.search(before))
+            return {"value": t["value"][:10], "source": "dateline" if dateline and "(" in before else "header",
+                    "evidence": {"text": t["text"], "start": t["start"], "end": t["end"], "url": None},
+                    "confidence": 0.85 if dateline or re.search(r"\d\d:\d\d|day\b", text[t["start"]:t["end"] + 12]) else 0.7}
+    urls = [u for u in [document.get("url")] if u] + [u.group(0) for u in _URL_IN_TEXT.finditer(text[:HEADER_CHARS * 2])]
+    for u in urls:
+        d = url_date(u)
+        if d:
+            return {"value": d.isoformat(), "source": "url",
+                    "evidence": {"text": u, "start": None, "end": None, "url": u}, "confidence": 0.8}
+    return {"value": None, "source": None, "evidence": None, "confidence": 0.0}
+
+
+@analyzer("dates", version="1.0",
+          requires=["parse", "document.published_at", "document.url", "document.title"],
+          output_schema=Output,
+          description="Publication date and TIMEX3 temporal expressions resolved against it.")
+def dates(document: dict, context) -> dict:
+    """Publication date (request, header, dateline or URL) and normalised temporal expressions."""
+    text = document.get("text") or ""
+    # first pass without an anchor finds an explicit header date when the request has none
+    dct = parse_published_at(document.get("published_at"))
+    if dct is None:
+        pub = publication_date(document, find_timexes(text[:HEADER_CHARS + 200], None, None))
+        dct = date.fromisoformat(pub["value"]) if pub["value"] else None
+    else:
+        pub = publication_date(document, [])
+    timexes = find_timexes(text, dct, context.doc)
+    return {"publication_date": pub, "timexes": timexes}
+
+
+@hookimpl
+def register_analyzers():
+    return [dates]
+

@@ -1,0 +1,176 @@
+"""``newsdesk eval dates GOLD_DIR...``: TempEval-3-style scoring of the dates analyzer on TimeML files."""
+from __future__ import annotations
+
+import html
+import json
+import re
+import time
+from collections import Counter
+from pathlib import Path
+
+import click
+
+TAG_RE = re.compile(r"<(/?)([A-Za-z0-9_]+)([^>]*?)(/?)>")
+ATTR_RE = re.compile(r'(\w+)="([^"]*)"')
+
+
+def read_tml(path: Path) -> dict:
+    """One TimeML file as ``{"id", "text", "dct", "timexes": [{start, end, text, type, value}]}``.
+
+    The text is the content of ``<TEXT>`` with tags removed and entities decoded; gold offsets are
+    Python str offsets into it. Only TIMEX3 inside ``<TEXT>`` are gold.
+    """
+    raw = path.read_text(encoding="utf-8")
+    dct = None
+    dct_match = re.search(r"<DCT>\s*<TIMEX3([^>]*)>", raw)
+    if dct_match:
+        dct = dict(ATTR_RE.findall(dct_match.group(1))).get("value")
+    body = raw[raw.index("<TEXT>") + len("<TEXT>"):raw.index("</TEXT>")]
+    parts: list[str] = []
+    length = 0
+    open_timex: list[tuple[int, dict]] = []
+    timexes = []
+    pos = 0
+    for tag in TAG_RE.finditer(body):
+        piece = html.unescape(body[pos:tag.start()])
+        parts.append(piece)
+        length += len(piece)
+        pos = tag.end()
+        if tag.group(2) != "TIMEX3" or tag.group(4):
+            continue
+        if tag.group(1):
+            start, attrs = open_timex.pop()
+            timexes.append({"start": start, "end": length, "type": attrs.get("type"),
+                            "value": attrs.get("value")})
+        else:
+            open_timex.append((length, dict(ATTR_RE.findall(tag.group(3)))))
+    parts.append(html.unescape(body[pos:]))
+    text = "".join(parts)
+    for t in timexes:
+        t["text"] = text[t["start"]:t["end"]]
+    return {"id": path.stem, "text": text, "dct": dct, "timexes": timexes}
+
+
+def _prf(correct: int, predicted: int, gold: int) -> tuple[float, float, float]:
+    p = correct / predicted if predicted else 0.0
+    r = correct / gold if gold else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def score(pairs) -> dict:
+    """TempEval-3 figures from ``[(gold_timexes, predicted_timexes), ...]``.
+
+    Strict: identical offsets; relaxed: any overlap, each gold and predicted expression matched once.
+    Value/type F1 = attribute accuracy on relaxed matches × relaxed F1 (as TempEval-3 defines it).
+    """
+    n_gold = n_pred = strict = relaxed = value_ok = type_ok = 0
+    per_type: Counter = Counter()
+    for gold, pred in pairs:
+        n_gold += len(gold)
+        n_pred += len(pred)
+        used: set[int] = set()
+        for g in gold:
+            per_type[f"gold_{g['type']}"] += 1
+            best = None
+            for i, p in enumerate(pred):
+                if i in used or p["end"] <= g["start"] or p["start"] >= g["end"]:
+                    continue
+                if best is None or (p["start"], p["end"]) == (g["start"], g["end"]):
+                    best = i
+            if best is None:
+                per_type[f"missed_{g['type']}"] += 1
+                continue
+            used.add(best)
+            p = pred[best]
+            relaxed += 1
+            strict += (p["start"], p["end"]) == (g["start"], g["end"])
+            value_ok += p["value"] == g["value"]
+            type_ok += p["type"] == g["type"]
+        for p in pred:
+            per_type[f"pred_{p['type']}"] += 1
+    sp, sr, sf = _prf(strict, n_pred, n_gold)
+    rp, rr, rf = _prf(relaxed, n_pred, n_gold)
+    value_acc = value_ok / relaxed if relaxed else 0.0
+    type_acc = type_ok / relaxed if relaxed else 0.0
+    return {"strict_p": sp, "strict_r": sr, "strict_f1": sf, "relaxed_p": rp, "relaxed_r": rr,
+            "relaxed_f1": rf, "value_accuracy": value_acc, "type_accuracy": type_acc,
+            "value_f1": value_acc * rf, "type_f1": type_acc * rf, "gold_timex": n_gold,
+            "predicted_timex": n_pred, "per_type": dict(sorted(per_type.items()))}
+
+
+@click.command()
+@click.argument("gold_dirs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--limit", type=int, default=None, help="Score only the first N files of each folder.")
+@click.option("--errors", "show_errors", is_flag=True, help="Print each mismatch (for development).")
+def cli(gold_dirs, limit, show_errors):
+    """Score the dates analyzer on TimeML (.tml) files; the DCT is passed as ``published_at``."""
+    from service.cli import in_process_pipeline, progress
+
+    files = []
+    for d in gold_dirs:
+        found = sorted(d.glob("*.tml")) if d.is_dir() else [d]
+        files.extend(found[:limit] if limit else found)
+    docs = [read_tml(f) for f in files]
+    if not docs:
+        raise click.ClickException("no .tml files found")
+    pipeline = in_process_pipeline()
+    analyzer = pipeline.analyzers["dates"]
+    from service.analyzers import Context
+
+    config = {**analyzer.meta.default_config, **pipeline.settings.analyzer_config.get("dates", {})}
+    start = time.perf_counter()
+    parsed = pipeline.parse_many([d["text"] for d in docs], batch_size=16)
+    parse_s = time.perf_counter() - start
+    pairs = []
+    analyze_s = 0.0
+    for gold, doc in progress(zip(docs, parsed), total=len(docs), desc="dates"):
+        document = {"id": gold["id"], "text": gold["text"], "published_at": gold["dct"],
+                    "title": None, "url": None}
+        t0 = time.perf_counter()
+        result = analyzer.analyze(document, Context(doc=doc, config=config))
+        analyze_s += time.perf_counter() - t0
+        pred = result["timexes"]
+        pairs.append((gold["timexes"], pred))
+        if show_errors:
+            _print_errors(gold, pred)
+    figures = score(pairs)
+    n = len(docs)
+    figures.update(documents=n, parse_ms_per_doc=round(1000 * parse_s / n, 2),
+                   analyzer_ms_per_doc=round(1000 * analyze_s / n, 2),
+                   docs_per_s=round(n / (parse_s + analyze_s), 2))
+    click.echo(f"documents {n}, gold TIMEX3 {figures['gold_timex']}, predicted {figures['predicted_timex']}")
+    for kind in ("strict", "relaxed"):
+        click.echo(f"{kind:8s} P {figures[kind + '_p']:.4f}  R {figures[kind + '_r']:.4f}  "
+                   f"F1 {figures[kind + '_f1']:.4f}")
+    click.echo(f"value accuracy {figures['value_accuracy']:.4f}  value F1 {figures['value_f1']:.4f}")
+    click.echo(f"type accuracy  {figures['type_accuracy']:.4f}  type F1  {figures['type_f1']:.4f}")
+    click.echo("per type: " + ", ".join(f"{k} {v}" for k, v in figures["per_type"].items()))
+    click.echo(f"speed: parse {figures['parse_ms_per_doc']} ms/doc, analyzer "
+               f"{figures['analyzer_ms_per_doc']} ms/doc, {figures['docs_per_s']} docs/s")
+    click.echo(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in figures.items()}))
+
+
+def _print_errors(gold: dict, pred: list[dict]) -> None:
+    """Mismatches of one document, one per line: MISS, FP, SPAN (relaxed only) and VALUE/TYPE."""
+    def key(t):
+        return (t["start"], t["end"])
+
+    spans = {key(p): p for p in pred}
+    matched = set()
+    for g in gold["timexes"]:
+        over = [p for p in pred if p["start"] < g["end"] and p["end"] > g["start"]]
+        if not over:
+            click.echo(f"MISS\t{gold['dct']}\t{g['text']!r}\t{g['type']}\t{g['value']}")
+            continue
+        p = spans.get(key(g)) or over[0]
+        matched.add(key(p))
+        if key(p) != key(g):
+            click.echo(f"SPAN\t{g['text']!r}\t{p['text']!r}")
+        if p["value"] != g["value"] or p["type"] != g["type"]:
+            click.echo(f"VALUE\t{gold['dct']}\t{g['text']!r}\tgold {g['type']} {g['value']}\t"
+                       f"got {p['type']} {p['value']}")
+    for p in pred:
+        if key(p) not in matched and not any(p["start"] < g["end"] and p["end"] > g["start"]
+                                             for g in gold["timexes"]):
+            ctx = gold["text"][max(0, p["start"] - 30):p["end"] + 30].replace("\n", " ")
+            click.echo(f"FP\t{p['text']!r}\t{p['type']} {p['value']}\t…{ctx}…")

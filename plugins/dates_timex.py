@@ -1,0 +1,814 @@
+"""Temporal expression recognition and TIMEX3 normalisation (TimeML / TempEval-3 conventions).
+
+``find_timexes(text, dct, doc)`` runs a set of regular-expression rules over the raw text (so
+offsets are exact), keeps the longest non-overlapping matches and normalises each against the
+document creation time ``dct`` (a ``datetime.date`` or ``None``). The spaCy ``doc`` gives the tense
+of the governing verb (to place bare weekdays and months in the past or future) and filters a few
+ambiguous words (``May`` the modal, years that are quantities).
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+# --------------------------------------------------------------------------- vocabulary
+MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
+    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
+    "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}
+WEEKDAYS = {"monday": 1, "mon": 1, "tuesday": 2, "tue": 2, "tues": 2, "wednesday": 3, "wed": 3,
+            "thursday": 4, "thu": 4, "thur": 4, "thurs": 4, "friday": 5, "fri": 5, "saturday": 6,
+            "sat": 6, "sunday": 7, "sun": 7}
+ONES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+        "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+        "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
+TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+        "eighty": 80, "ninety": 90}
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "1st": 1, "2nd": 2,
+            "3rd": 3, "4th": 4}
+VAGUE = {"a few", "few", "several", "some", "many", "a number of", "numerous"}
+#: unit word -> (ISO letter, multiplier, is a time-of-day unit)
+UNITS = {"second": ("S", 1, True), "minute": ("M", 1, True), "hour": ("H", 1, True),
+         "day": ("D", 1, False), "night": ("D", 1, False), "week": ("W", 1, False),
+         "weekend": ("WE", 1, False), "fortnight": ("W", 2, False), "month": ("M", 1, False),
+         "quarter": ("Q", 1, False), "year": ("Y", 1, False), "decade": ("Y", 10, False),
+         "century": ("Y", 100, False), "centurie": ("Y", 100, False), "millennium": ("Y", 1000, False)}
+VAGUE_UNIT = {"Y": "Y", "M": "M", "W": "W", "D": "D", "H": "H", "Q": "Q", "S": "S", "WE": "WE"}
+SEASONS = {"spring": "SP", "summer": "SU", "fall": "FA", "autumn": "FA", "winter": "WI"}
+PARTS_OF_DAY = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI"}
+MODS = {"early": "START", "earlier": "START", "beginning": "START", "start": "START",
+        "late": "END", "later": "END", "end": "END", "close": "END", "mid": "MID", "middle": "MID",
+        "about": "APPROX", "around": "APPROX", "approximately": "APPROX", "roughly": "APPROX",
+        "some": "APPROX", "nearly": "LESS_THAN", "almost": "LESS_THAN", "less than": "LESS_THAN",
+        "under": "LESS_THAN", "more than": "MORE_THAN", "over": "MORE_THAN",
+        "at least": "EQUAL_OR_MORE", "up to": "EQUAL_OR_LESS", "no more than": "EQUAL_OR_LESS",
+        "at most": "EQUAL_OR_LESS"}
+
+# --------------------------------------------------------------------------- regex pieces
+_MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|"
+          r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?")
+_WEEKDAY = (r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Mon|Tues|Tue|Wed|Thurs|"
+            r"Thur|Thu|Fri|Sat|Sun)\b\.?")
+_NUMW = (r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+         r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|one|two|three|four|five|six|"
+         r"seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|"
+         r"nineteen|(?:a\s+|one\s+)?hundred|(?:a\s+)?dozen)")
+_NUM = (rf"(?:\d+(?:\.\d+)?|{_NUMW}(?:\s+and\s+a\s+half)?|an?|a\s+few|few|several|some|many|"
+        r"a\s+couple\s+of|a\s+couple|couple\s+of|a\s+number\s+of|numerous)")
+_UNIT = (r"(?:second|minute|hour|day|night|week|weekend|fortnight|month|quarter|year|decade|"
+         r"century|centurie|millennium)")
+_DAYNUM = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?:1[5-9]\d\d|20\d\d)"
+_APPROX = (r"(?:about|around|approximately|roughly|nearly|almost|less\s+than|more\s+than|over|"
+           r"at\s+least|up\s+to|no\s+more\s+than|at\s+most|some)")
+_POINTMOD = (r"(?:(?:the\s+)?(?:very\s+)?(?:early|earlier|late|later|mid-?|"
+             r"(?:the\s+)?(?:beginning|start|end|close|middle)\s+of)\s*)")
+_TZ = r"(?:\s*\(?(?:[ECMP][SD]T|GMT|UTC|ET|local\s+time)\)?)"
+_REL = r"(?:this|last|next|past|coming|previous|current|following|upcoming|prior)"
+
+
+def _rx(pattern: str) -> re.Pattern:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------- small helpers
+def parse_number(text: str):
+    """``"twenty-four"`` -> 24, ``"2.5"`` -> 2.5, ``"a"`` -> 1, vague words -> ``"X"``, else None."""
+    t = re.sub(r"\s+", " ", text.lower().strip())
+    half = t.endswith(" and a half")
+    if half:
+        t = t[:-len(" and a half")]
+    if t in VAGUE or t.startswith("a number"):
+        return "X"
+    if t in ("a", "an", "one", "a hundred", "one hundred") or t.endswith("hundred"):
+        n = 100 if "hundred" in t else 1
+    elif "dozen" in t:
+        n = 12
+    elif "couple" in t:
+        n = 2
+    elif re.fullmatch(r"\d+(\.\d+)?", t):
+        n = float(t) if "." in t else int(t)
+    else:
+        parts = re.split(r"[- ]", t)
+        n = 0
+        for p in parts:
+            if p in TENS:
+                n += TENS[p]
+            elif p in ONES:
+                n += ONES[p]
+            else:
+                return None
+    return n + 0.5 if half else n
+
+
+def _fmt_num(n) -> str:
+    if isinstance(n, float):
+        return str(int(n)) if n.is_integer() else f"{n:g}"
+    return str(n)
+
+
+def duration_value(n, unit_word: str) -> str:
+    """TIMEX3 duration value: (3, "year") -> P3Y, (2, "hour") -> PT2H, ("X", "decade") -> PXDE."""
+    unit = unit_word.lower().rstrip("s")
+    unit = {"centurie": "century"}.get(unit, unit)
+    letter, mult, is_time = UNITS[unit]
+    if n == "X":
+        letter = {"decade": "DE", "century": "CE", "millennium": "ML"}.get(unit, letter)
+        return f"PT X{letter}".replace(" ", "") if is_time else f"PX{letter}"
+    if letter == "WE":
+        letter = "WE"
+    return f"PT{_fmt_num(n * mult)}{letter}" if is_time else f"P{_fmt_num(n * mult)}{letter}"
+
+
+def iso_week(d: date) -> str:
+    y, w, _ = d.isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+def quarter_of(d: date) -> int:
+    return (d.month - 1) // 3 + 1
+
+
+def add_months(d: date, months: int) -> date:
+    y, m = divmod(d.month - 1 + months, 12)
+    return date(d.year + y, m + 1, 1)
+
+
+def shift(dct: date | None, n: int, unit: str) -> str:
+    """The value ``n`` units after the DCT (negative: before), at the unit's granularity."""
+    if dct is None:
+        return {"D": "XXXX-XX-XX", "W": "XXXX-WXX", "M": "XXXX-XX", "Q": "XXXX-QX"}.get(unit, "XXXX")
+    if unit == "D":
+        return (dct + timedelta(days=n)).isoformat()
+    if unit in ("W", "WE"):
+        return iso_week(dct + timedelta(weeks=n)) + ("-WE" if unit == "WE" else "")
+    if unit == "M":
+        return add_months(dct, n).strftime("%Y-%m")
+    if unit == "Q":
+        q = dct.year * 4 + quarter_of(dct) - 1 + n
+        return f"{q // 4}-Q{q % 4 + 1}"
+    if unit == "DE":
+        return str((dct.year + 10 * n) // 10)
+    if unit == "CE":
+        return f"{(dct.year + 100 * n) // 100:02d}"
+    return str(dct.year + n)
+
+
+def weekday_date(dct: date, wd: int, direction: str) -> date:
+    """The weekday ``wd`` (1=Monday) nearest the DCT in ``direction`` past/future/this/none."""
+    delta = wd - dct.isoweekday()
+    if direction == "this":
+        return dct + timedelta(days=delta)
+    if direction == "past":
+        return dct + timedelta(days=delta - 7 if delta > 0 else delta)
+    if direction == "future":
+        return dct + timedelta(days=delta + 7 if delta <= 0 else delta)
+    return dct + timedelta(days=delta - 7 if delta > 3 else delta + 7 if delta < -3 else delta)
+
+
+def month_year(dct: date, month: int, direction: str) -> int:
+    """The year of a bare month name seen from the DCT."""
+    if direction == "last":
+        return dct.year if month < dct.month else dct.year - 1
+    if direction == "next":
+        return dct.year if month > dct.month else dct.year + 1
+    if direction == "past":
+        return dct.year if month <= dct.month else dct.year - 1
+    if direction == "future":
+        return dct.year if month >= dct.month else dct.year + 1
+    return dct.year
+
+
+def day_year(dct: date, month: int, day: int, tense: str | None) -> int:
+    """The year of a month-day without a year: the DCT's, moved by tense or a half-year window."""
+    try:
+        cand = date(dct.year, month, day)
+    except ValueError:
+        return dct.year
+    diff = (cand - dct).days
+    if tense == "past" and diff > 14 or tense != "future" and diff > 183:
+        return dct.year - 1
+    if tense == "future" and diff < -14 or tense != "past" and diff < -183:
+        return dct.year + 1
+    return dct.year
+
+
+def _mod_of(text: str | None) -> str | None:
+    if not text:
+        return None
+    words = re.sub(r"\b(the|very|of)\b|-", " ", text.lower()).split()
+    key = " ".join(words)
+    return MODS.get(key) or (MODS.get(words[0]) if words else None)
+
+
+# --------------------------------------------------------------------------- context
+@dataclass
+class Ctx:
+    text: str
+    dct: date | None
+    doc: object = None
+
+    def __post_init__(self):
+        self._starts = [t.idx for t in self.doc] if self.doc is not None else []
+
+    def token(self, char: int):
+        if not self._starts:
+            return None
+        i = bisect.bisect_right(self._starts, char) - 1
+        return self.doc[max(i, 0)]
+
+    def tense(self, char: int) -> str | None:
+        """``past``/``future``/``present`` of the verb governing the token at ``char`` (or None)."""
+        tok = self.token(char)
+        if tok is None:
+            return None
+        for _ in range(4):
+            if tok.pos_ in ("VERB", "AUX") or tok.head is tok:
+                break
+            tok = tok.head
+        if tok.pos_ not in ("VERB", "AUX"):
+            return None
+        auxes = [c for c in tok.children if c.dep_ in ("aux", "auxpass")]
+        words = {c.lower_ for c in auxes}
+        if words & {"will", "'ll", "shall", "wo"} or "going" in words:
+            return "future"
+        if any(c.lower_ == "to" for c in auxes) or tok.tag_ == "VB" and not words:
+            return "future"
+        if tok.tag_ == "VBD" or any(c.tag_ == "VBD" for c in auxes) or words & {"has", "have"}:
+            return "past"
+        if tok.tag_ == "VBG" and words & {"is", "are", "'s", "'re", "am"}:
+            return "future"
+        if tok.tag_ in ("VBZ", "VBP"):
+            return "present"
+        return None
+
+
+# --------------------------------------------------------------------------- rules
+RULES: list[tuple[re.Pattern, object]] = []
+
+
+def rule(pattern: str):
+    def wrap(func):
+        RULES.append((_rx(pattern), func))
+        return func
+    return wrap
+
+
+def _day_val(ctx: Ctx, offset: int) -> str:
+    return (ctx.dct + timedelta(days=offset)).isoformat() if ctx.dct else "XXXX-XX-XX"
+
+
+def _year2(y: str) -> int:
+    y = y.lstrip("'")
+    n = int(y)
+    return n if len(y) == 4 else (1900 + n if n >= 30 else 2000 + n)
+
+
+@rule(r"\b(?P<y>\d{4})-(?P<m>[01]\d)-(?P<d>[0-3]\d)(?:[T ](?P<hh>[0-2]\d):(?P<mi>[0-5]\d)(?::\d\d)?)?\b")
+def iso_date(m, ctx):
+    v = f"{m['y']}-{m['m']}-{m['d']}"
+    if not (1 <= int(m["m"]) <= 12 and 1 <= int(m["d"]) <= 31):
+        return None
+    if m["hh"]:
+        return "TIME", f"{v}T{m['hh']}:{m['mi']}", None
+    return "DATE", v, None
+
+
+@rule(r"(?<![\d/])(?P<m>[01]?\d)/(?P<d>[0-3]?\d)/(?P<y>\d{4}|\d{2})(?![\d/])")
+def us_date(m, ctx):
+    mo, d = int(m["m"]), int(m["d"])
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
+        return None
+    return "DATE", f"{_year2(m['y'])}-{mo:02d}-{d:02d}", None
+
+
+def _date_from_parts(m, ctx, mo: int, d: int):
+    year = m["y"]
+    if not 1 <= d <= 31:
+        return None
+    if year:
+        return "DATE", f"{_year2(year)}-{mo:02d}-{d:02d}", None
+    if ctx.dct is None:
+        return "DATE", f"XXXX-{mo:02d}-{d:02d}", None
+    y = day_year(ctx.dct, mo, d, ctx.tense(m.start()))
+    return "DATE", f"{y}-{mo:02d}-{d:02d}", None
+
+
+@rule(rf"(?:{_WEEKDAY}\s*,?\s*)?(?:the\s+)?(?P<d>{_DAYNUM})(?:\s+of)?\s+(?P<mo>{_MONTH})"
+      rf"(?:\s*,?\s*(?P<y>{_YEAR}|'\d\d))?\b")
+def day_month(m, ctx):
+    if not _month_ok(m, "mo"):
+        return None
+    return _date_from_parts(m, ctx, MONTHS[m["mo"].lower().rstrip(".")], int(re.match(r"\d+", m["d"])[0]))
+
+
+@rule(rf"(?:{_WEEKDAY}\s*,?\s*)?(?P<mo>{_MONTH})\s*(?:the\s+)?(?P<d>{_DAYNUM})\b"
+      rf"(?:\s*,?\s*(?P<y>{_YEAR}|'\d\d)\b)?(?!\s*[.,]?\d)")
+def month_day(m, ctx):
+    if not _month_ok(m, "mo"):
+        return None
+    return _date_from_parts(m, ctx, MONTHS[m["mo"].lower().rstrip(".")], int(re.match(r"\d+", m["d"])[0]))
+
+
+def _month_ok(m, group: str) -> bool:
+    """Month names must be capitalised; ``May``/``March`` must not be the modal or the verb."""
+    word = m[group]
+    if not word[0].isupper():
+        return False
+    if word.lower() in ("may", "march", "sat", "sun", "wed", "mar"):
+        return False if m.end() - m.start() == len(word) else True
+    return True
+
+
+@rule(rf"(?P<mod>{_POINTMOD})?(?P<mo>{_MONTH})(?:\s*,?\s*(?:of\s+)?(?P<y>{_YEAR}|'\d\d))?\b")
+def month_year_rule(m, ctx):
+    word = m["mo"]
+    if not word[0].isupper():
+        return None
+    mo = MONTHS[word.lower().rstrip(".")]
+    if word.lower().rstrip(".") in ("may", "march", "mar", "sept", "sep") and not m["y"] and not m["mod"]:
+        tok = ctx.token(m.start("mo"))
+        if tok is not None and (tok.pos_ in ("AUX", "VERB") or tok.tag_ == "MD"):
+            return None
+        if word.lower().rstrip(".") in ("mar", "sep"):
+            return None
+    mod = _mod_of(m["mod"])
+    if m["y"]:
+        return "DATE", f"{_year2(m['y'])}-{mo:02d}", mod
+    if ctx.dct is None:
+        return "DATE", f"XXXX-{mo:02d}", mod
+    tense = ctx.tense(m.start("mo"))
+    y = month_year(ctx.dct, mo, {"past": "past", "future": "future"}.get(tense, "past"))
+    return "DATE", f"{y}-{mo:02d}", mod
+
+
+@rule(rf"(?P<rel>last|next|this|coming|past)\s+(?P<mo>{_MONTH})")
+def rel_month(m, ctx):
+    if not m["mo"][0].isupper():
+        return None
+    mo = MONTHS[m["mo"].lower().rstrip(".")]
+    if ctx.dct is None:
+        return "DATE", f"XXXX-{mo:02d}", None
+    rel = m["rel"].lower()
+    y = month_year(ctx.dct, mo, {"last": "last", "past": "last", "next": "next", "coming": "next"}.get(rel, "this"))
+    return "DATE", f"{y}-{mo:02d}", None
+
+
+@rule(rf"(?P<mod>{_POINTMOD})?(?<![\d$£€#.,/-])(?P<y>{_YEAR})(?![\d%/]|,\d|\.\d|-\d\d-)")
+def year(m, ctx):
+    tok = ctx.token(m.start("y"))
+    if tok is not None:
+        nxt = tok.nbor(1) if tok.i + 1 < len(tok.doc) else None
+        prev = tok.nbor(-1) if tok.i > 0 else None
+        if nxt is not None and (nxt.tag_ == "NNS" or nxt.lower_ in ("percent", "%", "per", "am", "pm")):
+            return None
+        if prev is not None and prev.lower_ in ("$", "no.", "#", "number", "about", "some", "nearly", "of") \
+                and prev.lower_ != "of":
+            return None
+        if tok.like_num and tok.text != m["y"] and not re.fullmatch(r"\d{4}", tok.text):
+            if re.search(r"\d[.,]\d", tok.text):
+                return None
+    return "DATE", m["y"], _mod_of(m["mod"])
+
+
+@rule(rf"(?<![\d$])(?P<y1>{_YEAR})\s*(?:-|–|/|to|through|and)\s*(?P<y2>{_YEAR}|\d\d)(?![\d%])")
+def year_range(m, ctx):
+    y1 = int(m["y1"])
+    y2 = int(m["y2"]) if len(m["y2"]) == 4 else y1 // 100 * 100 + int(m["y2"])
+    if not y1 < y2 <= y1 + 50:
+        return None
+    return [(m.start("y1"), m.end("y1"), "DATE", str(y1), None),
+            (m.start("y2"), m.end("y2"), "DATE", str(y2), None)]
+
+
+@rule(r"(?P<fy>fiscal(?:\s+year)?|FY)\s*'?(?P<y>\d{4}|\d\d)\b")
+def fiscal_year(m, ctx):
+    return "DATE", str(_year2(m["y"])), None
+
+
+@rule(rf"(?:the\s+)?(?P<mod>early|late|mid|middle)?-?\s*(?:(?P<c>1[0-9]|20)(?P<d>\d)0|'(?P<s>\d)0)'?s\b")
+def decade(m, ctx):
+    mod = _mod_of(m["mod"])
+    if m["s"]:
+        return "DATE", f"19{m['s']}", mod
+    return "DATE", f"{m['c']}{m['d']}", mod
+
+
+@rule(r"(?:the\s+)?(?P<mod>early|late|mid|middle)?-?\s*(?P<n>\d{1,2})(?:st|nd|rd|th)[\s-]+century\b")
+def century(m, ctx):
+    return "DATE", f"{int(m['n']) - 1:02d}", _mod_of(m["mod"])
+
+
+_QORD = r"(?:first|second|third|fourth|1st|2nd|3rd|4th|final|last)"
+
+
+@rule(rf"(?:(?:the|its|this|that)\s+)?(?:(?P<y1>{_YEAR})\s+|(?P<rel>this|last|next)\s+year'?s\s+|"
+      rf"(?P<fis1>fiscal)[\s-]+)?(?P<ord>{_QORD})[\s-]+(?:(?P<fis2>fiscal)[\s-]+)?(?P<unit>quarter|half)"
+      rf"(?:\s+(?:of|in)\s+(?:(?:fiscal|the\s+year)\s+)?(?P<y2>{_YEAR}))?(?![\s-]+(?:of\s+the\s+)?(?:century|decade))")
+def quarter(m, ctx):
+    o = m["ord"].lower()
+    unit = m["unit"].lower()
+    n = ORDINALS.get(o, 4 if unit == "quarter" else 2)
+    letter = "Q" if unit == "quarter" else "H"
+    if m["y1"] or m["y2"]:
+        y = int(m["y1"] or m["y2"])
+    elif ctx.dct is None:
+        return "DATE", f"XXXX-{letter}{n}", None
+    else:
+        cur = quarter_of(ctx.dct) if letter == "Q" else (ctx.dct.month - 1) // 6 + 1
+        y = ctx.dct.year
+        rel = (m["rel"] or "").lower()
+        if rel == "last":
+            y -= 1
+        elif rel == "next":
+            y += 1
+        elif not rel and n > cur and ctx.tense(m.start()) != "future":
+            y -= 1
+    return "DATE", f"{y}-{letter}{n}", None
+
+
+@rule(r"(?:the\s+)?(?P<rel>latest|current|most\s+recent|recent|past|previous|year-earlier|"
+      r"year-ago|comparable|same|prior[\s-]year|this|last|next|coming)\s+(?:fiscal\s+)?(?P<unit>quarter)\b")
+def rel_quarter(m, ctx):
+    rel = m["rel"].lower()
+    off = {"latest": -1, "most recent": -1, "recent": -1, "past": -1, "previous": -1, "last": -1,
+           "year-earlier": -5, "year-ago": -5, "comparable": -5, "same": -5, "prior-year": -5,
+           "prior year": -5, "next": 1, "coming": 1}.get(rel, 0)
+    return "DATE", shift(ctx.dct, off, "Q"), None
+
+
+@rule(rf"(?:(?P<det>the)\s+)?(?P<mod>(?:very\s+)?(?:early|late|mid-?))?\s*(?P<rel>{_REL}|this\s+past|the\s+)?\s*"
+      rf"(?P<s>spring|summer|fall|autumn|winter)(?:\s+(?:of\s+)?(?P<y>{_YEAR}))?\b")
+def season(m, ctx):
+    s = SEASONS[m["s"].lower()]
+    rel = re.sub(r"\s+", " ", (m["rel"] or "").strip().lower())
+    if m["s"].lower() == "fall" and not (rel or m["y"] or m["det"] or m["mod"]):
+        return None
+    if not (rel or m["y"] or m["det"] or m["mod"]):
+        tok = ctx.token(m.start("s"))
+        if tok is not None and tok.pos_ == "VERB":
+            return None
+    mod = _mod_of(m["mod"])
+    if m["y"]:
+        return "DATE", f"{m['y']}-{s}", mod
+    if ctx.dct is None:
+        return "DATE", f"XXXX-{s}", mod
+    y = ctx.dct.year + {"last": -1, "past": -1, "previous": -1, "next": 1, "coming": 1}.get(rel, 0)
+    if rel == "last" and s == "WI" and ctx.dct.month <= 3:
+        y += 1  # last winter seen from early in a year began the year before
+    return "DATE", f"{y}-{s}", mod
+
+
+@rule(rf"(?P<mod>{_POINTMOD})?\b(?P<w>today|yesterday|tomorrow)(?!'s?\s+(?:morning|afternoon|evening|night))\b")
+def deictic_day(m, ctx):
+    off = {"today": 0, "yesterday": -1, "tomorrow": 1}[m["w"].lower()]
+    return "DATE", _day_val(ctx, off), _mod_of(m["mod"])
+
+
+@rule(r"\b(?P<w>tonight|this\s+(?:morning|afternoon|evening)|last\s+night|(?:yesterday|tomorrow)'?s?"
+      r"\s+(?:morning|afternoon|evening|night)|overnight|earlier\s+today|later\s+today|"
+      r"(?:early|late|later|earlier)\s+(?:this\s+)?(?:morning|afternoon|evening)|"
+      r"(?:mid-?\s*)?(?:morning|afternoon|evening)\s+(?:yesterday|today|tomorrow))\b")
+def part_of_day(m, ctx):
+    w = re.sub(r"\s+", " ", m["w"].lower())
+    if w in ("earlier today", "later today"):
+        return "DATE", _day_val(ctx, 0), "START" if w.startswith("earlier") else "END"
+    if w == "overnight":
+        return None
+    off = -1 if "yesterday" in w or w == "last night" else 1 if "tomorrow" in w else 0
+    part = "NI" if "night" in w else next(v for k, v in PARTS_OF_DAY.items() if k in w)
+    return "TIME", f"{_day_val(ctx, off)}T{part}", None
+
+
+@rule(rf"(?:(?P<rel>last|next|this|coming|past|previous|early|late)\s+)?(?P<wd>{_WEEKDAY})"
+      r"(?:'?s?\s+(?P<part>morning|afternoon|evening|night))?(?!\s*,?\s*\d)")
+def weekday(m, ctx):
+    word = m["wd"].rstrip(".")
+    if not word[0].isupper() or (len(word) <= 4 and word.lower() not in ("mon", "tue", "wed", "thu", "fri")):
+        return None
+    if word.lower() in ("sun", "sat", "wed", "mon") and len(m[0]) == len(m["wd"]):
+        return None
+    wd = WEEKDAYS[word.lower()]
+    rel = (m["rel"] or "").lower()
+    mod = {"early": "START", "late": "END"}.get(rel)
+    if ctx.dct is None:
+        val = f"XXXX-WXX-{wd}"
+    else:
+        if rel in ("last", "past", "previous"):
+            direction = "past"
+        elif rel in ("next", "coming"):
+            direction = "future"
+        elif rel == "this":
+            direction = "this"
+        else:
+            tense = ctx.tense(m.start("wd"))
+            direction = "future" if tense == "future" else "past" if tense == "past" else "none"
+        val = weekday_date(ctx.dct, wd, direction).isoformat()
+    if m["part"]:
+        val += "T" + PARTS_OF_DAY[m["part"].lower()]
+    return "DATE", val, mod
+
+
+@rule(rf"(?P<mod>{_POINTMOD})?(?:the\s+)?(?P<rel>this|last|next|past|coming|previous|current|following|"
+      r"upcoming|prior|same)\s+(?P<fis>fiscal\s+)?(?P<unit>week|weekend|month|year|decade|century)\b"
+      r"(?!'s?\s+(?:quarter|half))")
+def rel_unit(m, ctx):
+    rel = m["rel"].lower()
+    unit = m["unit"].lower()
+    mod = _mod_of(m["mod"])
+    code = {"week": "W", "weekend": "WE", "month": "M", "year": "Y", "decade": "DE", "century": "CE"}[unit]
+    off = {"last": -1, "past": -1, "previous": -1, "prior": -1, "next": 1, "coming": 1,
+           "following": 1, "upcoming": 1}.get(rel, 0)
+    if rel == "past" and code in ("DE", "CE") or rel == "same":
+        return ("DURATION", duration_value(1, unit), None) if rel == "past" else None
+    if m[0].lower().startswith("the") and rel in ("next", "coming", "following") and code in ("W", "M"):
+        return "DURATION", duration_value(1, unit), None
+    return "DATE", shift(ctx.dct, off, code), mod
+
+
+@rule(r"\b(?P<w>year|month|week)[\s-](?P<rel>earlier|ago)\b")
+def year_earlier(m, ctx):
+    code = m["w"][0].upper()
+    return "DATE", shift(ctx.dct, -1, code), None
+
+
+@rule(r"(?:the\s+)?(?:(?P<rel>this|current|last|next|fiscal)\s+)?(?P<w>year|month|week)[\s-]?end\b"
+      r"|(?:the\s+)?end\s+of\s+the\s+(?P<w2>year|month|week)\b|year'?s\s+end\b")
+def period_end(m, ctx):
+    w = (m["w"] or m["w2"] or "year").lower()
+    off = {"last": -1, "next": 1}.get((m["rel"] or "").lower(), 0)
+    return "DATE", shift(ctx.dct, off, w[0].upper()), "END"
+
+
+@rule(rf"(?P<mod>{_APPROX}\s+)?(?P<det>the\s+)?(?:(?P<rel>first|last|past|next|coming|previous|following|"
+      rf"final|latest|initial|remaining|recent|additional|further|other|preceding|same)\s+)?"
+      rf"(?P<num>{_NUM})(?:\s+(?:more|additional|full|straight|consecutive|long))?[\s-]+(?P<unit>{_UNIT})s?\b"
+      r"(?P<tail>\s+(?:ago|earlier|later|from\s+now|hence|previously|back|before|after)\b"
+      r"(?!\s+(?:the|a|an|his|her|its|their|he|she|it|they|we|i|that|this)\b))?(?!-old)")
+def duration(m, ctx):
+    n = parse_number(m["num"])
+    if n is None or n == 0:
+        return None
+    if m["num"].lower() in ("some", "many") and not m["det"] and not m["rel"]:
+        return None
+    unit = m["unit"].lower()
+    plural = m[0].lower().rstrip().endswith("s") and not unit.endswith("s")
+    if n == 1 and plural and m["num"].lower() in ("a", "an"):
+        return None
+    mod = _mod_of(m["mod"])
+    tail = (m["tail"] or "").strip().lower()
+    if tail in ("ago", "earlier", "before", "previously", "back", "later", "hence", "from now", "after"):
+        if tail in ("before", "after") and not m["det"]:
+            return _span(m.start(), m.start("tail"), "DURATION", duration_value(n, unit), mod)
+        code = UNITS[unit.rstrip("s") if unit != "centuries" else "centurie"][0]
+        mult = UNITS[unit.rstrip("s") if unit != "centuries" else "centurie"][1]
+        if n == "X" or isinstance(n, float) or code in ("S", "H") and unit != "day":
+            if n == "X":
+                return "DATE", "PAST_REF" if tail in ("ago", "earlier", "before", "previously", "back") \
+                    else "FUTURE_REF", mod
+            return "DURATION", duration_value(n, unit), mod
+        sign = -1 if tail in ("ago", "earlier", "before", "previously", "back") else 1
+        if code == "Y":
+            return "DATE", shift(ctx.dct, sign * n * mult, "Y"), mod
+        return "DATE", shift(ctx.dct, sign * n, code), mod
+    rel = (m["rel"] or "").lower()
+    if rel in ("recent",) and n == "X":
+        return "DATE", "PAST_REF", None
+    return "DURATION", duration_value(n, unit), mod
+
+
+def _span(start, end, typ, value, mod):
+    return [(start, end, typ, value, mod)]
+
+
+@rule(rf"(?P<mod>{_APPROX}\s+)?(?:the\s+)?(?:(?P<rel>first|last|past|next|coming|previous|following|"
+      r"final|recent|few)\s+)(?P<unit>second|minute|hour|day|week|month|quarter|year|decade)s\b")
+def vague_plural(m, ctx):
+    rel = m["rel"].lower()
+    if rel in ("recent", "past", "last", "previous") and m["unit"].lower() in ("year", "decade"):
+        return "DATE", "PAST_REF", None
+    if rel in ("coming", "next", "following") and m["unit"].lower() in ("year", "decade"):
+        return "DATE", "FUTURE_REF", None
+    return "DURATION", duration_value("X", m["unit"]), _mod_of(m["mod"])
+
+
+@rule(r"(?<=\b(?:for|over|within|in|after|take|takes|took|taken|last|lasted)\s)(?P<unit>second|minute|hour|"
+      r"day|week|month|year|decade|centurie)s\b(?!\s+(?:of|ago|later|before|after|earlier))")
+def bare_plural(m, ctx):
+    return "DURATION", duration_value("X", m["unit"]), None
+
+
+@rule(r"\b(?P<num>decades|years|months|weeks|centuries|days|hours)[\s-]long\b")
+def long_adj(m, ctx):
+    return "DURATION", duration_value("X", m["num"].rstrip("s").replace("centurie", "century")), None
+
+
+@rule(r"\b(?P<w>daily|weekly|monthly|annually|yearly|hourly|nightly|biannually|semiannually|"
+      r"biweekly|bimonthly)\b")
+def set_adverb(m, ctx):
+    w = m["w"].lower()
+    tok = ctx.token(m.start())
+    if tok is not None and (tok.pos_ == "PROPN" or (m[0][0].isupper() and tok.i > 0 and not tok.is_sent_start)):
+        return None
+    val = {"daily": "P1D", "weekly": "P1W", "monthly": "P1M", "annually": "P1Y", "yearly": "P1Y",
+           "hourly": "PT1H", "nightly": "P1D", "biannually": "P6M", "semiannually": "P6M",
+           "biweekly": "P2W", "bimonthly": "P2M"}[w]
+    return "SET", val, None
+
+
+@rule(rf"\b(?P<q>every|each|per)\s+(?:(?P<other>other)\s+)?(?:(?P<num>{_NUMW}|\d+)\s+)?"
+      rf"(?:(?P<unit>{_UNIT})s?|(?P<wd>{_WEEKDAY})|(?P<mo>{_MONTH}))\b")
+def set_every(m, ctx):
+    if m["wd"]:
+        wd = WEEKDAYS.get(m["wd"].lower().rstrip("."))
+        return ("SET", f"XXXX-WXX-{wd}", None) if wd else None
+    if m["mo"]:
+        return "SET", f"XXXX-{MONTHS[m['mo'].lower().rstrip('.')]:02d}", None
+    n = parse_number(m["num"]) if m["num"] else (2 if m["other"] else 1)
+    if n is None:
+        return None
+    return "SET", duration_value(n, m["unit"]), None
+
+
+@rule(rf"(?<=\b(?:once|twice|thrice|times)\s)(?:a|an|per)\s+(?P<unit>{_UNIT})\b"
+      rf"|(?<=(?:\d|%)\s)(?:a|per)\s+(?P<unit2>day|week|month|year)\b"
+      rf"|(?<=\b(?:million|billion|percent|trillion|dollars|cents|barrels|tons|hundred|thousand)\s)"
+      r"(?:a|per)\s+(?P<unit3>day|week|month|year)\b")
+def set_per(m, ctx):
+    unit = m["unit"] or m["unit2"] or m["unit3"]
+    return "SET", duration_value(1, unit), None
+
+
+@rule(r"\b(?P<w>(?:right\s+|just\s+|until\s+|by\s+|till\s+)?now|currently|at\s+present|presently|nowadays|"
+      r"these\s+days|at\s+the\s+moment|current|at\s+this\s+time|this\s+time)\b")
+def present_ref(m, ctx):
+    w = m["w"].lower()
+    start = m.start()
+    if w.startswith(("until", "by", "till", "just")):
+        start = m.end() - 3
+    if w in ("this time", "at this time"):
+        return None
+    if w == "current":
+        tok = ctx.token(m.start())
+        if tok is None or tok.pos_ != "ADJ" or tok.head.lower_ in ("account", "accounts", "events", "affairs",
+                                                                   "liabilities", "assets", "members"):
+            return None
+        if tok.i + 1 < len(tok.doc) and tok.nbor(1).lower_ in ("account", "accounts", "affairs", "events"):
+            return None
+    if w.startswith("at "):
+        start = m.start() + 3 if w != "at present" else m.start()
+    return _span(start, m.end(), "DATE", "PRESENT_REF", None)
+
+
+@rule(r"\b(?P<w>recently|lately|(?:in\s+)?(?:the\s+)?(?:recent|distant)\s+past|the\s+past|previously|"
+      r"formerly|recent)\b(?!\s+(?:years?|months?|weeks?|days?|decades?|quarters?|\d))")
+def past_ref(m, ctx):
+    w = m["w"].lower()
+    start = m.start() + 3 if w.startswith("in ") else m.start()
+    if w == "formerly":
+        return None
+    if w == "recent":
+        tok = ctx.token(m.start())
+        if tok is not None and tok.pos_ != "ADJ":
+            return None
+    return _span(start, m.end(), "DATE", "PAST_REF", None)
+
+
+@rule(r"\b(?P<w>(?:the\s+)?(?:near\s+|foreseeable\s+|distant\s+)?future|soon|(?:the\s+)?coming\s+period|"
+      r"(?:the\s+)?(?:days|weeks|months|years)\s+ahead|(?:the\s+)?period\s+ahead)\b")
+def future_ref(m, ctx):
+    w = m["w"].lower()
+    if w == "soon":
+        after = ctx.text[m.end():m.end() + 12].lower()
+        before = ctx.text[max(0, m.start() - 8):m.start()].lower()
+        if re.match(r"\s+(after|as|before|thereafter)\b", after) or re.search(r"\b(as|how|too)\s+$", before):
+            return None
+    if w == "future":
+        tok = ctx.token(m.start())
+        if tok is not None and tok.pos_ in ("ADJ",) or (tok is not None and tok.dep_ in ("amod", "compound")):
+            return None
+    return "DATE", "FUTURE_REF", None
+
+
+@rule(rf"(?P<mod>{_APPROX}\s+|(?:shortly\s+)?(?:before|after)\s+)?(?P<h>[012]?\d)(?::(?P<mi>[0-5]\d))?\s*"
+      rf"(?P<ap>a\.m\.|p\.m\.|am\b|pm\b|a\.m|p\.m)(?P<tz>{_TZ})?"
+      rf"|(?P<mod2>{_APPROX}\s+)?(?<![\d:.,])(?P<h2>[012]?\d):(?P<mi2>[0-5]\d)(?![\d:])(?:\s*(?:hrs|h)\b)?(?P<tz2>{_TZ})?"
+      r"|\b(?P<noon>noon|midnight|midday)\b")
+def clock(m, ctx):
+    if m["noon"]:
+        hh, mi = {"noon": (12, 0), "midday": (12, 0), "midnight": (24, 0)}[m["noon"].lower()]
+        mod = None
+    elif m["ap"]:
+        hh, mi = int(m["h"]), int(m["mi"] or 0)
+        if not 1 <= hh <= 12:
+            return None
+        if m["ap"].lower().startswith("p") and hh < 12:
+            hh += 12
+        elif m["ap"].lower().startswith("a") and hh == 12:
+            hh = 0
+        mod = _mod_of(m["mod"]) if m["mod"] and not m["mod"].strip().lower().startswith(("before", "after", "shortly")) else None
+        if m["mod"] and m["mod"].strip().lower().startswith(("before", "after", "shortly")):
+            return _span(m.start("h"), m.end(), "TIME", _time_val(ctx, hh, mi, m["mi"]), None)
+    else:
+        hh, mi = int(m["h2"]), int(m["mi2"])
+        if hh > 24:
+            return None
+        mod = _mod_of(m["mod2"])
+    return "TIME", _time_val(ctx, hh, mi, m["mi"] or m["mi2"] or m["noon"]), mod
+
+
+def _time_val(ctx, hh, mi, has_minutes) -> str:
+    day = ctx.dct.isoformat() if ctx.dct else "XXXX-XX-XX"
+    return f"{day}T{hh:02d}:{mi:02d}" if has_minutes else f"{day}T{hh:02d}"
+
+
+@rule(r"\b(?P<w>Christmas(?:\s+Day|\s+Eve)?|New\s+Year'?s?(?:\s+Day|\s+Eve)|Thanksgiving(?:\s+Day)?|"
+      r"Independence\s+Day|Labou?r\s+Day|Halloween|Valentine'?s\s+Day)\b")
+def holiday(m, ctx):
+    w = re.sub(r"\s+", " ", m["w"].lower())
+    md = {"christmas": "12-25", "christmas day": "12-25", "christmas eve": "12-24",
+          "new year's day": "01-01", "new years day": "01-01", "new year day": "01-01",
+          "new year's eve": "12-31", "new years eve": "12-31", "independence day": "07-04",
+          "halloween": "10-31", "valentine's day": "02-14", "valentines day": "02-14"}.get(w)
+    if md is None:
+        return None  # moving feasts (Thanksgiving, Labor Day) need a calendar; not worth it here
+    y = ctx.dct.year if ctx.dct else "XXXX"
+    return "DATE", f"{y}-{md}", None
+
+
+# --------------------------------------------------------------------------- engine
+_TIME_THEN_DATE = re.compile(r"\s*,?\s*(?:on\s+)?$")
+
+
+def find_timexes(text: str, dct: date | None = None, doc=None) -> list[dict]:
+    """All temporal expressions of ``text`` as TIMEX3 dicts, sorted by offset."""
+    ctx = Ctx(text, dct, doc)
+    candidates = []
+    for prio, (rx, handler) in enumerate(RULES):
+        for m in rx.finditer(text):
+            if m.end() == m.start():
+                continue
+            out = handler(m, ctx)
+            if not out:
+                continue
+            items = out if isinstance(out, list) else [(m.start(), m.end(), *out)]
+            items = [_trim(text, it) for it in items]
+            start = min(i[0] for i in items)
+            end = max(i[1] for i in items)
+            candidates.append((start, end, prio, items))
+    candidates.sort(key=lambda c: (-(c[1] - c[0]), c[2], c[0]))
+    taken: list[tuple[int, int]] = []
+    chosen = []
+    for start, end, _, items in candidates:
+        if any(start < e and end > s for s, e in taken):
+            continue
+        taken.append((start, end))
+        chosen.extend(items)
+    chosen.sort()
+    chosen = _merge_time_date(text, chosen)
+    anchor = dct.isoformat() if dct else None
+    out = []
+    for start, end, typ, value, mod in chosen:
+        item = {"start": start, "end": end, "text": text[start:end], "type": typ, "value": value,
+                "anchor": anchor if _relative(text[start:end], value) else None}
+        if mod:
+            item["mod"] = mod
+        out.append(item)
+    return out
+
+
+def _trim(text, item):
+    start, end, *rest = item
+    while end > start and text[end - 1] in " \t\n,-":
+        end -= 1
+    while start < end and text[start] in " \t\n,":
+        start += 1
+    return (start, end, *rest)
+
+
+def _merge_time_date(text, items):
+    """``5 p.m. EST, Nov. 6`` / ``noon Saturday``: a clock time followed by its day is one TIME."""
+    merged = []
+    for it in items:
+        if merged:
+            prev = merged[-1]
+            if prev[2] == "TIME" and it[2] == "DATE" and re.fullmatch(r"\d{4}-\d\d-\d\d", it[3]) \
+                    and _TIME_THEN_DATE.match(text[prev[1]:it[0]]) is not None and it[0] - prev[1] <= 5:
+                t = prev[3].split("T", 1)[1]
+                merged[-1] = (prev[0], it[1], "TIME", f"{it[3]}T{t}", prev[4])
+                continue
+        merged.append(it)
+    return merged
+
+
+_ABSOLUTE = re.compile(r"\b(1[5-9]\d\d|20\d\d|'\d\d)\b|\d{1,2}/\d{1,2}/\d{2}")
+
+
+def _relative(span: str, value: str) -> bool:
+    """Whether the value was computed from the anchor (no explicit year in the span)."""
+    if value.startswith("P") or value.endswith("_REF") or value.startswith("X"):
+        return False
+    return _ABSOLUTE.search(span) is None

@@ -1,0 +1,371 @@
+"""Rules that find attributions (content, cue, source) on a spaCy dependency parse."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .quotes_marks import QuoteSpan, double_quote_spans, single_quote_spans
+
+LEXICON_PATH = Path(__file__).parent / "data" / "quotes" / "cues.json"
+#: Cue verbs whose to-infinitive (xcomp) is the attributed content ("vowed to repeal", "want to").
+XCOMP_CUES = {"promise", "pledge", "vow", "threaten", "urge", "demand", "propose", "want", "plan",
+              "intend", "hope", "expect", "seek", "aim", "decide", "wish", "prefer", "ask"}
+#: Dependency labels cut from a speaker noun phrase ("Cruz, who has seen ..., said").
+SPEAKER_CUT = {"relcl", "acl", "appos", "punct", "advcl", "parataxis", "ccomp"}
+DOUBLE_MARKS = set('"\u201c\u201d\u201e\u201f\u00ab\u00bb')
+WORD_RE = re.compile(r"\w")
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict[str, frozenset]:
+    raw = json.loads(LEXICON_PATH.read_text(encoding="utf-8"))
+    return {k: frozenset(v) for k, v in raw.items() if not k.startswith("_")}
+
+
+@dataclass
+class Attribution:
+    start: int
+    end: int
+    cue: tuple[int, int] | None
+    cue_kind: str
+    speaker: tuple[int, int] | None
+    speaker_head: object = None          # spaCy Token of the speaker's head, when known
+    confidence: float = 0.5
+    pattern: str = ""
+    direct: bool = False
+    cue_token: object = None
+    extra: dict = field(default_factory=dict)
+
+
+def quote_type(text: str, start: int, end: int) -> str:
+    """direct / indirect / mixed from the quotation marks in and around ``text[start:end]``."""
+    frag = text[start:end]
+    before = text[start - 1] if start > 0 else ""
+    after = text[end] if end < len(text) else ""
+    opens = frag[:1] in DOUBLE_MARKS or frag[:2] in ("''", "``") or before in DOUBLE_MARKS \
+        or frag[:1] == "\u2018"
+    inner = frag[1:] if frag[:1] in DOUBLE_MARKS or frag[:1] == "\u2018" else frag
+    if inner[:1] in ("'", "`") and frag[:2] in ("''", "``"):
+        inner = frag[2:]
+    body = inner.rstrip()
+    for closer in ("''", '"', "\u201d", "\u00bb", "\u201c", "\u2019"):
+        if body.endswith(closer):
+            body = body[: -len(closer)]
+            break
+    has_inner = any(c in DOUBLE_MARKS for c in body) or "''" in body or "``" in body
+    if opens and not has_inner:
+        return "direct"
+    if not any(c in DOUBLE_MARKS for c in frag) and "''" not in frag and before not in DOUBLE_MARKS \
+            and after not in DOUBLE_MARKS:
+        return "indirect"
+    return "mixed"
+
+
+def _trim(doc, i: int, j: int) -> tuple[int, int]:
+    """Token range [i, j) without leading/trailing punctuation (quote marks kept) and conjunctions."""
+    while i < j and (doc[i].is_punct and not doc[i].is_quote or doc[i].dep_ == "cc" or doc[i].is_space):
+        i += 1
+    while j > i and (doc[j - 1].is_punct and not doc[j - 1].is_quote or doc[j - 1].is_space
+                     or doc[j - 1].dep_ == "cc"):
+        j -= 1
+    return i, j
+
+
+def char_range(doc, i: int, j: int) -> tuple[int, int]:
+    return doc[i].idx, doc[j - 1].idx + len(doc[j - 1])
+
+
+def np_span(tok) -> tuple[int, int]:
+    """Character span of the noun phrase headed by ``tok`` minus clauses, appositions, punctuation."""
+    cut = set()
+    for c in tok.children:
+        if c.dep_ in SPEAKER_CUT:
+            cut.update(t.i for t in c.subtree)
+    i = j = tok.i
+    while i - 1 >= tok.left_edge.i and i - 1 not in cut:
+        i -= 1
+    while j + 1 <= tok.right_edge.i and j + 1 not in cut:
+        j += 1
+    i, j = _trim(tok.doc, i, j + 1)
+    if i >= j:
+        return tok.idx, tok.idx + len(tok)
+    return char_range(tok.doc, i, j)
+
+
+def subject_of(verb):
+    """The token naming who speaks or thinks for ``verb`` (its subject, climbing through chains)."""
+    v = verb
+    for _ in range(5):
+        for c in v.children:
+            if c.dep_ in ("nsubj", "csubj"):
+                return c
+            if c.dep_ == "nsubjpass":
+                agent = next((a for a in v.children if a.dep_ == "agent"), None)
+                pobj = next((p for p in agent.children if p.dep_ == "pobj"), None) if agent else None
+                return pobj or (None if c.lower_ == "it" else c)
+        if v.dep_ in ("xcomp", "advcl", "conj", "pcomp", "prep", "advmod") and v.head is not v:
+            v = v.head
+            continue
+        if v.dep_ in ("acl", "relcl") and v.head.pos_ in ("NOUN", "PROPN"):
+            return v.head
+        return None
+    return None
+
+
+def complement(verb, lemma: str, kind: str):
+    """The clausal complement that is the attributed content, or None."""
+    for c in verb.children:
+        if c.dep_ == "ccomp":
+            return c
+    if lemma in XCOMP_CUES:
+        for c in verb.children:
+            if c.dep_ == "xcomp":
+                return c
+    return None
+
+
+def _span_of(doc, node, exclude=None) -> tuple[int, int] | None:
+    tokens = [t.i for t in node.subtree if exclude is None or t.i not in exclude]
+    if not tokens:
+        return None
+    i, j = _trim(doc, min(tokens), max(tokens) + 1)
+    if j - i < 2:
+        return None
+    return char_range(doc, i, j)
+
+
+def verb_cues(doc) -> list[Attribution]:
+    """Speech and cognition verbs with a clausal complement: "X said (that) ...", "X believes ..."."""
+    lex = lexicon()
+    out = []
+    for tok in doc:
+        if tok.pos_ != "VERB":
+            continue
+        lemma = tok.lemma_.lower()
+        kind = "speech" if lemma in lex["speech_verbs"] else "cognition" if lemma in lex["cognition_verbs"] \
+            else None
+        if kind is None:
+            continue
+        comp = complement(tok, lemma, kind)
+        if comp is None:
+            continue
+        span = _span_of(doc, comp)
+        if span is None:
+            continue
+        subj = subject_of(tok)
+        out.append(Attribution(
+            span[0], span[1], (tok.idx, tok.idx + len(tok)), kind,
+            np_span(subj) if subj is not None else None, subj,
+            confidence=0.8 if kind == "speech" else 0.6, pattern="verb", cue_token=tok))
+    return out
+
+
+def according_to(doc) -> list[Attribution]:
+    """"according to X, ..." and "..., according to X"."""
+    out = []
+    for tok in doc:
+        if tok.lower_ != "according":
+            continue
+        to = next((c for c in tok.children if c.lower_ == "to"), None)
+        src = next((c for c in to.children if c.dep_ == "pobj"), None) if to is not None else None
+        if src is None:
+            continue
+        phrase = {t.i for t in tok.subtree}
+        head = tok.head if tok.head is not tok else tok.sent.root
+        if head.pos_ not in ("VERB", "AUX"):
+            head = tok.sent.root
+        left = [t.i for t in head.subtree if t.i < tok.i and t.i not in phrase]
+        right = [t.i for t in head.subtree if t.i > max(phrase) and t.i not in phrase]
+        side = right if len(right) >= len(left) else left
+        if not side:
+            continue
+        i, j = _trim(doc, min(side), max(side) + 1)
+        if j - i < 2:
+            continue
+        end_tok = to
+        out.append(Attribution(
+            *char_range(doc, i, j), (tok.idx, end_tok.idx + len(end_tok)), "speech", np_span(src), src,
+            confidence=0.85, pattern="according_to", cue_token=tok))
+    return out
+
+
+def noun_cues(doc) -> list[Attribution]:
+    """Nominal cues with a that-clause: "X's statement that ...", "the belief that ..."."""
+    lex = lexicon()
+    out = []
+    for tok in doc:
+        if tok.pos_ != "NOUN":
+            continue
+        lemma = tok.lemma_.lower()
+        kind = "speech" if lemma in lex["speech_nouns"] else "cognition" if lemma in lex["cognition_nouns"] \
+            else None
+        if kind is None:
+            continue
+        comp = next((c for c in tok.children if c.dep_ in ("acl", "ccomp")
+                     and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)), None)
+        if comp is None or comp.left_edge.i < tok.i:
+            continue
+        span = _span_of(doc, comp)
+        if span is None:
+            continue
+        src = next((c for c in tok.children if c.dep_ == "poss"), None)
+        if src is None:
+            by = next((c for c in tok.children if c.dep_ == "prep" and c.lower_ in ("by", "from")), None)
+            src = next((c for c in by.children if c.dep_ == "pobj"), None) if by is not None else None
+        if src is None and tok.dep_ == "dobj":
+            src = subject_of(tok.head)
+        out.append(Attribution(
+            span[0], span[1], (tok.idx, tok.idx + len(tok)), kind,
+            np_span(src) if src is not None else None, src,
+            confidence=0.6, pattern="noun", cue_token=tok))
+    return out
+
+
+def quote_spans(text: str) -> list[QuoteSpan]:
+    doubles = double_quote_spans(text)
+    singles = [s for s in single_quote_spans(text, doubles)
+               if not any(d.start <= s.start and s.end <= d.end for d in doubles)]
+    return sorted(doubles + singles, key=lambda s: s.start)
+
+
+def _is_title_cued(text: str, start: int) -> bool:
+    before = text[max(0, start - 25):start].lower().rstrip()
+    return any(before.endswith(cue) for cue in lexicon()["title_cues"])
+
+
+def _speech_like(doc, tokens, text: str, q: QuoteSpan) -> bool:
+    """Whether a quoted span reads as speech (a clause or more) rather than a scare quote or title."""
+    words = [t for t in tokens if WORD_RE.search(t.text)]
+    if not words or _is_title_cued(text, q.start):
+        return False
+    has_verb = any(t.pos_ in ("VERB", "AUX") for t in words)
+    if not has_verb:
+        return False
+    if q.continued:
+        return True
+    prev = text[:q.start].rstrip()
+    starts_sentence = not prev or prev[-1] in ".:!?\n" or tokens[0].is_sent_start \
+        or (len(tokens) > 1 and tokens[1].is_sent_start)
+    return len(words) >= 3 and (starts_sentence or len(words) >= 8)
+
+
+def _cue_near(doc, tokens, q: QuoteSpan, taken: set[int]):
+    """A speech verb outside the quote in the sentences it touches, nearest first."""
+    lex = lexicon()
+    sents = {tokens[0].sent.start: tokens[0].sent, tokens[-1].sent.start: tokens[-1].sent}
+    after = doc[tokens[-1].i + 1].sent if tokens[-1].i + 1 < len(doc) else None
+    if after is not None and q.closed and text_gap_is_small(doc, tokens[-1].i + 1):
+        sents.setdefault(after.start, after)
+    cands = []
+    for sent in sents.values():
+        for t in sent:
+            if q.start <= t.idx < q.end or t.i in taken or t.pos_ != "VERB":
+                continue
+            lemma = t.lemma_.lower()
+            if lemma in lex["speech_verbs"] or lemma in ("continue", "go", "begin"):
+                dist = q.start - t.idx if t.idx < q.start else t.idx - q.end
+                cands.append((dist, t))
+    for _, t in sorted(cands, key=lambda c: c[0]):
+        subj = subject_of(t)
+        if subj is not None and not (q.start <= subj.idx < q.end):
+            return t, subj
+    return None
+
+
+def text_gap_is_small(doc, i: int) -> bool:
+    """The token after a quote begins a short "X said." sentence rather than a new topic."""
+    sent = doc[i].sent
+    return len(sent) <= 12
+
+
+def extract(doc, text: str, nested: bool = True) -> tuple[list[Attribution], list[tuple[int, int]]]:
+    """All attributions in ``doc`` plus the spans of scare quotes and titles."""
+    cands = verb_cues(doc) + according_to(doc) + noun_cues(doc)
+    quotes = quote_spans(text)
+    result: list[Attribution] = []
+    scare: list[tuple[int, int]] = []
+    used: set[int] = set()
+    taken_cues: set[int] = set()
+    prev_direct: Attribution | None = None
+    for q in quotes:
+        span = doc.char_span(q.start, q.end, alignment_mode="expand")
+        tokens = list(span) if span is not None else []
+        if not tokens:
+            continue
+        # a parse-based candidate whose content lies inside this quote, cue outside: a direct quote
+        inside = [(k, a) for k, a in enumerate(cands) if k not in used
+                  and a.start >= q.start - 1 and a.end <= q.end + 1
+                  and a.cue is not None and not (q.start <= a.cue[0] < q.end)]
+        if inside:
+            k, a = min(inside, key=lambda ka: abs(ka[1].cue[0] - q.start))
+            used.add(k)
+            if a.cue_token is not None:
+                taken_cues.add(a.cue_token.i)
+            a.start, a.end, a.direct, a.pattern = q.start, q.end, True, "quote+" + a.pattern
+            a.confidence = max(a.confidence, 0.9)
+            result.append(a)
+            prev_direct = a
+            continue
+        container = any(a.start <= q.start and q.end <= a.end and a.cue is not None
+                        and not (q.start <= a.cue[0] < q.end) for a in cands)
+        if container:
+            continue  # a quoted fragment of reported speech: the candidate becomes a mixed quote
+        if not _speech_like(doc, tokens, text, q):
+            scare.append((q.start, q.end))
+            continue
+        att = None
+        if q.continued and prev_direct is not None:
+            att = _copy(prev_direct, q, 0.85, "continued")
+        if att is None:
+            near = _cue_near(doc, tokens, q, taken_cues)
+            if near is not None:
+                verb, subj = near
+                taken_cues.add(verb.i)
+                att = Attribution(q.start, q.end, (verb.idx, verb.idx + len(verb)), "speech", np_span(subj),
+                                  subj, confidence=0.85, pattern="quote+near", direct=True, cue_token=verb)
+        if att is None and prev_direct is not None and _close(text, prev_direct.end, q.start):
+            att = _copy(prev_direct, q, 0.7, "quote+previous")
+        if att is None:
+            att = Attribution(q.start, q.end, None, "speech", None, confidence=0.5, pattern="quote",
+                              direct=True)
+        result.append(att)
+        prev_direct = att
+    direct_spans = [(a.start, a.end) for a in result]
+    for k, a in enumerate(cands):
+        if k in used:
+            continue
+        if a.cue_token is not None and a.cue_token.i in taken_cues:
+            continue
+        in_quote = any(s <= a.cue[0] < e for s, e in direct_spans)
+        if in_quote and not nested:
+            continue
+        if in_quote:
+            a.confidence -= 0.2
+        result.append(a)
+    result = _dedupe(result)
+    return sorted(result, key=lambda a: (a.start, a.end)), scare
+
+
+def _copy(prev: Attribution, q: QuoteSpan, confidence: float, pattern: str) -> Attribution:
+    return Attribution(q.start, q.end, prev.cue, prev.cue_kind, prev.speaker, prev.speaker_head,
+                       confidence=min(confidence, prev.confidence), pattern=pattern, direct=True,
+                       cue_token=prev.cue_token)
+
+
+def _close(text: str, end: int, start: int) -> bool:
+    """The previous quote ended in this or the previous paragraph, with little text between."""
+    gap = text[end:start]
+    return gap.count("\n") <= 2 and len(gap.strip()) < 40
+
+
+def _dedupe(atts: list[Attribution]) -> list[Attribution]:
+    """Drop a candidate whose content repeats another's (conjoined cues: "said and added that")."""
+    best: dict[tuple[int, int], Attribution] = {}
+    for a in atts:
+        key = (a.start, a.end)
+        if key not in best or a.confidence > best[key].confidence:
+            best[key] = a
+    return list(best.values())

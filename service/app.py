@@ -1,0 +1,76 @@
+"""The application factory shared by the API and the worker."""
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from dataclasses import dataclass
+from typing import Mapping
+
+from flask import Flask, g, request
+from flask_smorest import Api
+
+from . import errors
+from .celery_app import celery_init_app
+from .config import Settings
+from .logging import configure_logging, request_id_var
+from .pipeline import Pipeline
+from .plugins import PluginHost, build_plugin_host
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Newsdesk:
+    """What the views and the task need, kept in ``app.extensions["newsdesk"]``."""
+
+    settings: Settings
+    host: PluginHost
+    pipeline: Pipeline
+    store: Store
+
+
+def create_app(test_config: Mapping[str, str] | None = None, role: str = "api") -> Flask:
+    """Build the app from ``NEWSDESK_*`` settings (``test_config`` overrides the environment)."""
+    settings = Settings.from_env({**os.environ, **(test_config or {})})
+    configure_logging(settings)
+    app = Flask("newsdesk")
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        API_TITLE="Newsdesk", API_VERSION="v1", OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/v1", OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs", OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+    )
+    app.json.sort_keys = False  # keep id and status first, as the schemas order them
+    host = build_plugin_host(settings)
+    store = Store.from_url(settings.redis, settings.key_prefix, settings.result_ttl_seconds)
+    app.extensions["newsdesk"] = Newsdesk(settings, host, Pipeline(host, settings), store)
+    celery_init_app(app)
+
+    api = Api(app)
+    from .api.analyzers import blp as analyzers_blp
+    from .api.documents import blp as documents_blp
+    from .api.health import blp as health_blp
+
+    for blp in (documents_blp, analyzers_blp, health_blp):
+        api.register_blueprint(blp)
+    errors.init_app(app)  # after Api, so problem documents replace smorest's error format
+
+    @app.before_request
+    def take_request_id():
+        rid = request.headers.get("X-Request-ID", "")
+        g.request_id = rid if 0 < len(rid) <= 200 and rid.isprintable() else uuid.uuid4().hex
+        request_id_var.set(g.request_id)
+
+    @app.after_request
+    def give_request_id(response):
+        response.headers["X-Request-ID"] = getattr(g, "request_id", "")
+        return response
+
+    if role == "worker" and any(a.meta.needs_parse for a in host.analyzers.values()):
+        app.extensions["newsdesk"].pipeline.nlp  # load before the pool forks: children share it
+    host.pm.hook.startup(app=app)
+    log.info("%s started", role, extra={"analyzers": app.extensions["newsdesk"].pipeline.plan(),
+                                          "problems": len(host.problems)})
+    return app

@@ -1,0 +1,40 @@
+"""Celery bound to the Flask app (the Flask pattern): tasks run inside an app context."""
+from __future__ import annotations
+
+from celery import Celery, Task
+from flask import Flask
+
+DEFAULT_QUEUE = "newsdesk"
+
+
+def celery_init_app(app: Flask) -> Celery:
+    settings = app.extensions["newsdesk"].settings
+
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery = Celery(app.name, task_cls=FlaskTask, include=["service.tasks"])
+    celery.conf.update(
+        broker_url=settings.broker,
+        broker_connection_retry_on_startup=True,
+        # a document must survive a worker killed mid-task: ack only after the task, requeue
+        # when the worker process is lost, and keep unacked messages invisible for longer
+        # than the longest task before Redis hands them to another worker
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        broker_transport_options={"visibility_timeout": settings.visibility_timeout},
+        worker_prefetch_multiplier=1,  # CPU-bound tasks: do not hoard work one child cannot start
+        task_ignore_result=True,  # state lives in the store, not in a result backend
+        task_default_queue=DEFAULT_QUEUE,
+        task_serializer="json",
+        accept_content=["json"],
+        worker_hijack_root_logger=False,
+        worker_redirect_stdouts=False,
+        task_publish_retry=False,
+        broker_pool_limit=4,
+    )
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery

@@ -1,0 +1,183 @@
+"""The ``newsdesk`` command: analyze in-process, serve, worker, up, eval, train, plugins."""
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+import sys
+from datetime import datetime, timezone
+
+import click
+
+from .config import Settings, SettingsError
+
+#: Evaluation and training commands live beside their analyzers: ``module:click_command``.
+EVAL_COMMANDS = {
+    "dates": "plugins.dates_eval:cli",
+    "entities": "plugins.entities_eval:cli",
+    "quotes": "plugins.quotes_eval:cli",
+    "topics": "plugins.topics_eval:cli",
+}
+TRAIN_COMMANDS = {"topics": "plugins.topics_train:cli", "entities": "plugins.entities_train:cli"}
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def progress(iterable, total=None, desc=None):
+    """A progress bar on stderr when it is a terminal, else the iterable unchanged."""
+    if not sys.stderr.isatty():
+        return iterable
+    from tqdm import tqdm
+
+    return tqdm(iterable, total=total, desc=desc, file=sys.stderr)
+
+
+def in_process_pipeline(settings: Settings | None = None):
+    from .logging import configure_logging
+    from .pipeline import Pipeline
+    from .plugins import build_plugin_host
+
+    settings = settings or _settings()
+    configure_logging(settings, stream=sys.stderr, level="WARNING")
+    host = build_plugin_host(settings)
+    host.pm.hook.startup(app=None)
+    return Pipeline(host, settings)
+
+
+def analyze_documents(pipeline, items, wanted=None, batch_size=16):
+    """Yield one ``GET /v1/documents/{id}``-shaped dict per ``(id, document)``, parsing in batches."""
+    from .pipeline import document_body
+
+    names = pipeline.plan(wanted)
+    needs_parse = any(pipeline.analyzers[n].meta.needs_parse for n in names)
+    batch: list[tuple[str, dict]] = []
+
+    def flush():
+        docs = pipeline.parse_many([d.get("text") or "" for _, d in batch], batch_size) if needs_parse \
+            else [None] * len(batch)
+        for (doc_id, document), parsed in zip(batch, docs):
+            now = datetime.now(timezone.utc).isoformat()
+            sections = pipeline.run({**document, "id": doc_id}, names, doc=parsed)
+            yield document_body(doc_id, document, names, sections, now,
+                                datetime.now(timezone.utc).isoformat())
+        batch.clear()
+
+    for item in items:
+        batch.append(item)
+        if len(batch) >= batch_size:
+            yield from flush()
+    if batch:
+        yield from flush()
+
+
+@click.group()
+def main():
+    """Newsdesk: news article analysis service."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--analyzers", "wanted", help="Comma-separated analyzers to run (requirements are added).")
+def analyze(paths, wanted):
+    """Analyze files or folders in-process and print one JSON document per line."""
+    from .documents import read_documents
+    from .pipeline import UnknownAnalyzer
+
+    pipeline = in_process_pipeline()
+    names = [w.strip() for w in wanted.split(",")] if wanted else None
+    try:
+        pipeline.plan(names)
+        items = list(read_documents(list(paths)))
+    except (UnknownAnalyzer, ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    for body in progress(analyze_documents(pipeline, items, names), total=len(items), desc="analyze"):
+        sys.stdout.write(json.dumps(body, ensure_ascii=False) + "\n")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes")
+def serve(host, port, workers):
+    """Run the HTTP API under gunicorn (production WSGI server)."""
+    _settings()  # fail fast on bad settings
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
+                               "--workers", str(workers), "--graceful-timeout", "30",
+                               "--access-logfile", "-", "service.wsgi:app"])
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+def worker(celery_args):
+    """Run a Celery worker (extra arguments go to ``celery worker``)."""
+    settings = _settings()
+    concurrency = settings.worker_concurrency or os.cpu_count() or 1
+    os.execvp(sys.executable, [sys.executable, "-m", "celery", "-A", "service.worker", "worker",
+                               "--loglevel", settings.log_level, "--concurrency", str(concurrency),
+                               "--prefetch-multiplier", "1", *celery_args])
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def up(host, port):
+    """Embedded default: a real Redis (unless NEWSDESK_REDIS_URL is set), a worker and the API."""
+    from .embedded import run_embedded
+
+    _settings()
+    run_embedded(host, port)
+
+
+def _lazy(table: dict[str, str], group_name: str):
+    class Lazy(click.Group):
+        def list_commands(self, ctx):
+            return sorted(table)
+
+        def get_command(self, ctx, name):
+            if name not in table:
+                return None
+            module, attr = table[name].split(":")
+            try:
+                return getattr(importlib.import_module(module), attr)
+            except ImportError as exc:
+                raise click.ClickException(f"{group_name} {name} is not available: {exc}") from None
+
+    return Lazy
+
+
+@main.group(cls=_lazy(EVAL_COMMANDS, "eval"), name="eval")
+def eval_():
+    """Score an analyzer against gold data; the last line is one JSON object of figures."""
+
+
+@main.group(cls=_lazy(TRAIN_COMMANDS, "train"))
+def train():
+    """Train the model an analyzer ships with, reproducibly (fixed seed)."""
+
+
+@main.group(invoke_without_command=True)
+@click.pass_context
+def plugins(ctx):
+    """List installed plugins, their analyzers, versions and problems."""
+    if ctx.invoked_subcommand:
+        return
+    from .plugins import build_plugin_host, describe_analyzers
+
+    logging.disable(logging.ERROR)
+    host = build_plugin_host(_settings())
+    logging.disable(logging.NOTSET)
+    click.echo(json.dumps({"plugins": host.plugins, "problems": host.problems,
+                           "analyzers": [{k: a[k] for k in ("name", "version", "plugin", "requires")}
+                                         for a in describe_analyzers(host)]}, indent=2))
+    if host.problems:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

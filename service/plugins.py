@@ -1,0 +1,176 @@
+"""The plugin host: load plugins from the ``newsdesk.analyzers`` entry points, collect analyzers."""
+from __future__ import annotations
+
+import importlib
+import logging
+import traceback
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any
+
+import pluggy
+
+from . import hookspecs
+from .analyzers import Analyzer, AnalyzerError, validate_meta
+from .config import Settings
+
+log = logging.getLogger(__name__)
+ENTRY_POINT_GROUP = "newsdesk.analyzers"
+
+
+@dataclass
+class PluginHost:
+    """The plugin manager plus what it found: analyzers, plugin listing and problems."""
+
+    pm: pluggy.PluginManager
+    analyzers: dict[str, Analyzer] = field(default_factory=dict)
+    plugins: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[dict[str, str]] = field(default_factory=list)
+    owner: dict[str, str] = field(default_factory=dict)  # analyzer name -> plugin name
+
+    def problem(self, plugin: str, message: str, analyzer: str | None = None) -> None:
+        entry = {"plugin": plugin, "message": message}
+        if analyzer:
+            entry["analyzer"] = analyzer
+        self.problems.append(entry)
+        log.error("plugin problem: %s", message, extra={"plugin": plugin, "analyzer": analyzer})
+
+
+def _load_entry_points(host: PluginHost, settings: Settings) -> None:
+    seen = set()
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        if ep.name in seen:
+            continue
+        seen.add(ep.name)
+        dist = getattr(ep, "dist", None)
+        info = {"name": ep.name, "module": ep.value, "version": dist.version if dist else None,
+                "distribution": dist.metadata["Name"] if dist else None, "analyzers": [],
+                "status": "loaded"}
+        if settings.load_plugins is not None and ep.name not in settings.load_plugins:
+            continue
+        if ep.name in settings.block_plugins:
+            host.pm.set_blocked(ep.name)
+            info["status"] = "blocked"
+            host.plugins.append(info)
+            continue
+        try:
+            module = ep.load()
+            host.pm.register(module, name=ep.name)
+        except Exception as exc:  # a broken plugin must not take the service down
+            info["status"] = "error"
+            info["error"] = f"{type(exc).__name__}: {exc}"
+            host.problem(ep.name, f"plugin {ep.name!r} could not be loaded: {info['error']}")
+            log.debug("%s", traceback.format_exc())
+        host.plugins.append(info)
+    for module_name in settings.plugin_modules:
+        info = {"name": module_name, "module": module_name, "version": None, "distribution": None,
+                "analyzers": [], "status": "loaded"}
+        try:
+            host.pm.register(importlib.import_module(module_name), name=module_name)
+        except Exception as exc:
+            info["status"] = "error"
+            info["error"] = f"{type(exc).__name__}: {exc}"
+            host.problem(module_name, f"plugin module {module_name!r} could not be loaded: {info['error']}")
+        host.plugins.append(info)
+
+
+def collect_analyzers(host: PluginHost, disabled=()) -> None:
+    """Call every ``register_analyzers`` implementation and validate what it returns."""
+    host.analyzers.clear()
+    host.owner.clear()
+    by_name = {p["name"]: p for p in host.plugins}
+    for impl in host.pm.hook.register_analyzers.get_hookimpls():
+        plugin = impl.plugin_name
+        try:
+            found = list(impl.function() or [])
+        except Exception as exc:
+            host.problem(plugin, f"register_analyzers of {plugin!r} raised {type(exc).__name__}: {exc}")
+            continue
+        for an in found:
+            try:
+                if not isinstance(an, Analyzer):
+                    raise AnalyzerError(f"{an!r} is not an Analyzer (use the @analyzer decorator)")
+                validate_meta(an.meta)
+                if an.name in host.analyzers:
+                    raise AnalyzerError(
+                        f"analyzer {an.name!r} is registered by both {host.owner[an.name]!r} and {plugin!r}")
+            except AnalyzerError as exc:
+                host.problem(plugin, str(exc), getattr(getattr(an, "meta", None), "name", None))
+                continue
+            if an.name in disabled:
+                continue
+            host.analyzers[an.name] = an
+            host.owner[an.name] = plugin
+            if plugin in by_name:
+                by_name[plugin]["analyzers"].append(an.name)
+    _drop_unmet(host)
+
+
+def _drop_unmet(host: PluginHost) -> None:
+    """Remove analyzers whose requirements are missing or circular, recording why."""
+    changed = True
+    while changed:
+        changed = False
+        for name, an in list(host.analyzers.items()):
+            missing = [r for r in an.meta.analyzer_requires if r not in host.analyzers]
+            if missing:
+                del host.analyzers[name]
+                host.problem(host.owner[name], f"analyzer {name!r} requires {', '.join(missing)}, "
+                             "which no loaded plugin provides; it is disabled", name)
+                changed = True
+    # cycles: whatever cannot be ordered
+    done: set[str] = set()
+    progress = True
+    while progress:
+        progress = False
+        for name, an in host.analyzers.items():
+            if name not in done and all(r in done for r in an.meta.analyzer_requires):
+                done.add(name)
+                progress = True
+    for name in [n for n in host.analyzers if n not in done]:
+        host.problem(host.owner[name], f"analyzer {name!r} is part of a requirement cycle; it is disabled", name)
+        del host.analyzers[name]
+
+
+def build_plugin_host(settings: Settings, extra_plugins=()) -> PluginHost:
+    """Make the plugin manager, load entry points (allow-list, blocks), collect analyzers."""
+    from . import pipeline
+
+    pm = pluggy.PluginManager("newsdesk")
+    pm.add_hookspecs(hookspecs)
+    pm.register(pipeline, name="newsdesk.pipeline")
+    host = PluginHost(pm)
+    _load_entry_points(host, settings)
+    for plugin in extra_plugins:
+        pm.register(plugin)
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        host.problem(getattr(exc, "plugin", "?").__class__.__name__, str(exc))
+    if settings.trace_plugins:
+        pm.trace.root.setwriter(lambda msg: log.debug("%s", msg.rstrip()))
+        pm.enable_tracing()
+    collect_analyzers(host, settings.disabled_analyzers)
+    log.info("plugins loaded", extra={"plugins": [p["name"] for p in host.plugins],
+                                      "analyzers": sorted(host.analyzers)})
+    return host
+
+
+def describe_analyzers(host: PluginHost) -> list[dict[str, Any]]:
+    """Metadata of every loaded analyzer, for ``GET /v1/analyzers`` and ``newsdesk plugins``."""
+    from .schemas import schema_to_jsonschema
+
+    plugin_info = {p["name"]: p for p in host.plugins}
+    out = []
+    for name in sorted(host.analyzers):
+        meta = host.analyzers[name].meta
+        plugin = host.owner.get(name)
+        out.append({
+            "name": name, "version": meta.version, "description": meta.description,
+            "requires": list(meta.requires), "assigns": meta.assigns,
+            "queue": meta.queue, "time_limit": meta.time_limit, "contract": meta.contract,
+            "default_config": meta.default_config,
+            "plugin": plugin, "plugin_version": plugin_info.get(plugin, {}).get("version"),
+            "output_schema": schema_to_jsonschema(meta.output_schema),
+        })
+    return out

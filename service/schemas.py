@@ -1,0 +1,119 @@
+"""Request and response schemas (marshmallow); the OpenAPI document is generated from them."""
+from __future__ import annotations
+
+import datetime as dt
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+STATUSES = ("queued", "running", "done", "partial", "failed")
+
+
+class IsoDateOrDateTime(fields.Field):
+    """An ISO 8601 date (``2020-07-22``) or date-time; kept as the normalised ISO string."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError("Not a valid ISO 8601 date or date-time.")
+        try:
+            if len(value) == 10:
+                return dt.date.fromisoformat(value).isoformat()
+            return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).isoformat()
+        except ValueError:
+            raise ValidationError("Not a valid ISO 8601 date or date-time.") from None
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
+class DocumentIn(Schema):
+    """A document submitted for analysis."""
+
+    text = fields.String(required=True, validate=validate.Length(min=1, error="Text must not be empty."))
+    title = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    url = fields.Url(allow_none=True, schemes={"http", "https"})
+    published_at = IsoDateOrDateTime(allow_none=True, metadata={
+        "type": "string", "description": "ISO 8601 date or date-time of publication"})
+    language = fields.String(allow_none=True, validate=validate.Regexp(
+        r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", error="Not a BCP 47 language tag such as 'en'."))
+    source = fields.String(allow_none=True, validate=validate.Length(max=500))
+    metadata = fields.Dict(keys=fields.String(), allow_none=True)
+    analyzers = fields.List(fields.String(), allow_none=True, metadata={
+        "description": "Run only these analyzers (their requirements are added)"})
+
+
+class Links(Schema):
+    self = fields.String()
+
+
+class SubmitOut(Schema):
+    id = fields.String(required=True)
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    plan = fields.List(fields.String())
+    links = fields.Nested(Links)
+
+
+class SectionOut(Schema):
+    status = fields.String(validate=validate.OneOf(("pending", "done", "failed")))
+    version = fields.String()
+    duration_ms = fields.Float()
+    result = fields.Dict()
+    error = fields.Dict()
+
+
+class DocumentOut(Schema):
+    id = fields.String(required=True)
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    document = fields.Dict()
+    plan = fields.List(fields.String())
+    analysis = fields.Dict(keys=fields.String(), values=fields.Nested(SectionOut))
+    submitted_at = fields.String()
+    completed_at = fields.String(allow_none=True)
+    links = fields.Nested(Links)
+
+
+class AnalyzerOut(Schema):
+    name = fields.String()
+    version = fields.String()
+    description = fields.String()
+    requires = fields.List(fields.String())
+    assigns = fields.String()
+    queue = fields.String(allow_none=True)
+    time_limit = fields.Float(allow_none=True)
+    contract = fields.String()
+    default_config = fields.Dict()
+    plugin = fields.String(allow_none=True)
+    plugin_version = fields.String(allow_none=True)
+    output_schema = fields.Dict()
+
+
+class AnalyzersOut(Schema):
+    analyzers = fields.List(fields.Nested(AnalyzerOut))
+    plugins = fields.List(fields.Dict())
+    problems = fields.List(fields.Dict())
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details."""
+
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    instance = fields.String()
+    errors = fields.Dict()
+    request_id = fields.String()
+
+
+def schema_to_jsonschema(schema_cls) -> dict:
+    """The OpenAPI (JSON Schema) form of a marshmallow schema, nested schemas inlined as $defs."""
+    from apispec import APISpec
+    from apispec.ext.marshmallow import MarshmallowPlugin
+
+    spec = APISpec("analyzer", "1", "3.1.0", plugins=[MarshmallowPlugin()])
+    name = schema_cls.__name__
+    spec.components.schema(name, schema=schema_cls)
+    schemas = spec.to_dict()["components"]["schemas"]
+    root = dict(schemas.pop(name))
+    if schemas:
+        root["$defs"] = schemas
+    return root

@@ -1,0 +1,79 @@
+"""The one Celery task: run a document's remaining analyzers on one shared parse."""
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from flask import current_app
+
+from .celery_app import DEFAULT_QUEUE
+from .logging import document_id_var, request_id_var
+
+log = logging.getLogger(__name__)
+
+
+def queue_of(pipeline, name: str) -> str:
+    an = pipeline.analyzers.get(name)
+    return (an.meta.queue if an else None) or DEFAULT_QUEUE
+
+
+def enqueue(document_id: str, names: list[str], request_id: str | None = None) -> None:
+    """Send the document to the queue of its first analyzer (raises if the broker is down)."""
+    pipeline = current_app.extensions["newsdesk"].pipeline
+    run_analysis.apply_async((document_id, names, request_id), queue=queue_of(pipeline, names[0]))
+
+
+@shared_task(name="analysis.run", bind=True)
+def run_analysis(self, document_id: str, analyzers: list[str], request_id: str | None = None):
+    """Run the analyzers of ``analyzers`` that belong to this queue, then hand the rest on.
+
+    Idempotent per (document, analyzer): sections already finished with the installed
+    version are kept, so a redelivered task completes the document once.
+    """
+    ext = current_app.extensions["newsdesk"]
+    store, pipeline, pm = ext.store, ext.pipeline, ext.host.pm
+    request_id_var.set(request_id)
+    document_id_var.set(document_id)
+    rec = store.load(document_id)
+    if rec is None:
+        log.warning("document no longer exists; task dropped")
+        return
+    sections = rec["sections"]
+    missing = [n for n in analyzers if n not in pipeline.analyzers]
+    for name in missing:  # the worker's plugins differ from the API's: say so in the section
+        store.save_result(document_id, name, {"status": "failed", "error": {
+            "type": "https://newsdesk.dev/problems/analyzer-not-installed",
+            "title": "Analyzer not installed", "detail": f"{name} is not installed on this worker"}})
+    todo = [n for n in analyzers if n not in missing and not (
+        sections.get(n, {}).get("status") in ("done", "failed")
+        and sections[n].get("version") == pipeline.analyzers[n].meta.version)]
+    here = (self.request.delivery_info or {}).get("routing_key") or DEFAULT_QUEUE
+    mine: list[str] = []
+    for name in todo:  # consecutive analyzers of this queue share one parse
+        if queue_of(pipeline, name) != here:
+            break
+        mine.append(name)
+    rest = todo[len(mine):]
+    document = {**rec["document"], "id": document_id}
+    done = {n: s for n, s in sections.items() if s.get("status") in ("done", "failed")}
+    store.mark_running(document_id, mine)
+    status = None
+
+    def save(name, section):
+        nonlocal status
+        status = store.save_result(document_id, name, section)
+
+    pipeline.run(document, mine, results=done, on_result=save)
+    if rest:
+        run_analysis.apply_async((document_id, rest, request_id), queue=queue_of(pipeline, rest[0]))
+        return
+    body = store.body(document_id)
+    if body is None:
+        return
+    log.info("document finished", extra={"status": body["status"]})
+    for impl in pm.hook.analysis_completed.get_hookimpls():
+        try:  # completion hooks never fail the document
+            impl.function(**{k: v for k, v in {"document": document, "results": body["analysis"]}.items()
+                             if k in impl.argnames})
+        except Exception:
+            log.exception("analysis_completed hook failed", extra={"plugin": impl.plugin_name})

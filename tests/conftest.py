@@ -1,0 +1,104 @@
+"""Real services for the suite: a Redis server, a Celery worker and the API under gunicorn."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+import requests
+
+from service.embedded import free_port, start_redis, stop
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+
+
+def wait_for(predicate, timeout=60.0, interval=0.1, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except Exception:
+            pass
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout:g}s waiting for {what}")
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    port = free_port()
+    proc = start_redis(port, str(tmp_path_factory.mktemp("redis")), appendonly=True)
+    yield {"url": f"redis://127.0.0.1:{port}/0", "port": port, "proc": proc}
+    stop([proc])
+
+
+@pytest.fixture(scope="session")
+def service_env(redis_server, tmp_path_factory):
+    """Environment of the worker and the API: the real Redis and the fixture plugins."""
+    return {
+        **os.environ,
+        "NEWSDESK_REDIS_URL": redis_server["url"],
+        "NEWSDESK_PLUGIN_MODULES": "tests.plugins.faulty",
+        "NEWSDESK_MAX_BODY_BYTES": "200000",
+        "NEWSDESK_LOG_LEVEL": "INFO",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+@pytest.fixture(scope="session")
+def worker(service_env, tmp_path_factory):
+    """One real Celery worker (prefork, 2 children) for the session; its log file is returned."""
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "service.cli", "worker", "--concurrency", "2",
+                                 "-n", f"test-{os.getpid()}@%h"],
+                                env=service_env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    client = redis.Redis.from_url(service_env["NEWSDESK_REDIS_URL"])
+    wait_for(lambda: proc.poll() is not None or b"ready" in log.read_bytes(), 120, what="worker ready")
+    assert proc.poll() is None, log.read_text()
+    yield {"proc": proc, "log": log, "redis": client}
+    stop([proc])
+
+
+@pytest.fixture(scope="session")
+def api(service_env, worker, tmp_path_factory):
+    """Base URL of the API served by gunicorn (real HTTP), with a worker behind it."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("api") / "api.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
+                                env=service_env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    wait_for(lambda: requests.get(base + "/healthz", timeout=1).ok, 120, what="API up")
+    yield base
+    stop([proc])
+
+
+@pytest.fixture
+def submit(api):
+    """POST a document; return the 202 response's JSON."""
+
+    def post(doc=None, **kwargs):
+        r = requests.post(api + "/v1/documents", json=doc, timeout=10, **kwargs)
+        assert r.status_code == 202, r.text
+        return r.json()
+
+    return post
+
+
+@pytest.fixture
+def finished(api):
+    """Wait for a document to finish and return its body."""
+
+    def get(doc_id, timeout=120):
+        return wait_for(lambda: (lambda b: b if b["status"] in ("done", "partial", "failed") else None)(
+            requests.get(f"{api}/v1/documents/{doc_id}", params={"wait": 5}, timeout=10).json()),
+            timeout, what=f"document {doc_id}")
+
+    return get

@@ -1,0 +1,36 @@
+"""``newsdesk up``: a real Redis, a worker and the API from one command; Ctrl-C leaves nothing."""
+import os
+import signal
+import subprocess
+import sys
+
+import psutil
+import requests
+
+from service.embedded import free_port
+
+from .conftest import ROOT, SEEDS, wait_for
+
+
+def test_up_serves_and_stops_cleanly(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
+    env.update(NEWSDESK_DATA_DIR=str(tmp_path / "redis"), NEWSDESK_ANALYZER_TIME_LIMIT="120")
+    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "up", "--port", str(port)], cwd=ROOT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: requests.get(base + "/readyz", timeout=2).ok, 180, what="newsdesk up ready")
+        children = psutil.Process(proc.pid).children(recursive=True)
+        assert any("redis-server" in (c.name() + " ".join(c.cmdline())) for c in children)
+        text = next(SEEDS.glob("002_*.txt")).read_text(encoding="utf-8")
+        doc_id = requests.post(base + "/v1/documents", json={"text": text}).json()["id"]
+        body = wait_for(lambda: (lambda b: b if b["status"] != "queued" and b["status"] != "running" else None)(
+            requests.get(f"{base}/v1/documents/{doc_id}", params={"wait": 5}).json()), 180, what="done")
+        assert body["status"] == "done" and len(body["analysis"]) == 4
+    finally:
+        children = psutil.Process(proc.pid).children(recursive=True)
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        proc.wait(60)
+    gone, alive = psutil.wait_procs(children, timeout=30)
+    assert not alive, [p.cmdline() for p in alive]

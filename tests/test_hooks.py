@@ -1,0 +1,66 @@
+"""Every hook is documented and has a test named after it."""
+import inspect
+import sys
+
+from service import hookspecs
+from service.config import Settings
+from service.plugins import build_plugin_host
+
+HOOKS = [n for n, f in inspect.getmembers(hookspecs, inspect.isfunction) if hasattr(f, "newsdesk_spec")]
+
+
+def test_every_hook_has_a_docstring_and_a_test():
+    tests = {n for mod in list(sys.modules.values()) if getattr(mod, "__name__", "").startswith("tests.")
+             for n in dir(mod) if n.startswith("test_hook_")}
+    for name in HOOKS:
+        assert (getattr(hookspecs, name).__doc__ or "").strip(), name
+        assert f"test_hook_{name}" in tests, f"hook {name} has no test_hook_{name}"
+
+
+def _host_with(plugin):
+    host = build_plugin_host(Settings(load_plugins=(), plugin_modules=("tests.plugins.faulty",)))
+    host.pm.register(plugin)
+    return host
+
+
+def test_hook_startup():
+    seen = []
+
+    class P:
+        @hookspecs.hookimpl
+        def startup(app):
+            seen.append(app)
+
+    _host_with(P).pm.hook.startup(app="the-app")
+    assert seen == ["the-app"]
+
+
+def test_hook_register_analyzers():
+    host = build_plugin_host(Settings(load_plugins=(), plugin_modules=("tests.plugins.faulty",)))
+    assert {"wordcount", "raiser", "sleeper", "liar"} <= set(host.analyzers)
+    assert host.owner["wordcount"] == "tests.plugins.faulty"
+
+
+def test_hook_run_analyzer():
+    """A wrapper sees the analyzer's output and may change it."""
+    from service.pipeline import Pipeline
+
+    class Doubler:
+        @hookspecs.hookimpl(wrapper=True)
+        def run_analyzer(analyzer):
+            out = yield
+            return {"words": out["words"] * 2} if analyzer.name == "wordcount" else out
+
+    host = _host_with(Doubler)
+    results = Pipeline(host, Settings()).run({"text": "a b c"}, ["wordcount"])
+    assert results["wordcount"]["result"] == {"words": 6}
+
+
+def test_hook_analysis_completed(submit, finished, worker):
+    """The worker calls the hook; the fixture plugin writes what it received to Redis."""
+    doc_id = submit({"text": "a b", "analyzers": ["wordcount"]})["id"]
+    finished(doc_id)
+    from .conftest import wait_for
+
+    seen = wait_for(lambda: worker["redis"].get(f"test:completed:{doc_id}"), 10, what="completion hook")
+    assert seen == b"wordcount:done"

@@ -1,0 +1,72 @@
+"""Planning and running analyzers without any service (plain data in, plain data out)."""
+import pytest
+from marshmallow import Schema, fields
+
+from service.analyzers import AnalyzerError, analyzer
+from service.config import Settings
+from service.pipeline import Pipeline, UnknownAnalyzer, overall_status, plan
+from service.plugins import build_plugin_host, collect_analyzers
+
+
+class Out(Schema):
+    n = fields.Integer()
+
+
+def make(name, requires=()):
+    return analyzer(name, version="1", output_schema=Out, requires=[f"analysis.{r}" for r in requires],
+                    description=name)(lambda document, context: {"n": len(context.results)})
+
+
+def test_plan_orders_by_requirements_and_adds_prerequisites():
+    ans = {a.name: a for a in [make("c", ["b"]), make("b", ["a"]), make("a"), make("z")]}
+    assert plan(ans) == ["a", "b", "c", "z"]
+    assert plan(ans, ["c"]) == ["a", "b", "c"]
+    with pytest.raises(UnknownAnalyzer):
+        plan(ans, ["nope"])
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"name": "Bad.Name"}, "snake_case"),
+    ({"name": "x", "requires": ["document.colour"]}, "unknown requirement"),
+    ({"name": "x", "contract": "2.0"}, "contract 2.0"),
+    ({"name": "x", "time_limit": -1}, "time_limit"),
+])
+def test_invalid_metadata_is_refused_at_registration(kwargs, message):
+    with pytest.raises(AnalyzerError, match=message):
+        analyzer(version="1", output_schema=Out, **kwargs)(lambda d, c: {})
+
+
+def test_missing_requirement_and_cycle_are_start_up_problems():
+    host = build_plugin_host(Settings(load_plugins=()))
+
+    class Plugin:
+        @staticmethod
+        def register_analyzers():
+            return [make("orphan", ["ghost"]), make("p", ["q"]), make("q", ["p"]), make("ok")]
+
+    from service.hookspecs import hookimpl
+
+    Plugin.register_analyzers = hookimpl(Plugin.register_analyzers)
+    host.pm.register(Plugin, name="cyclic")
+    collect_analyzers(host)
+    assert list(host.analyzers) == ["ok"]
+    messages = " ".join(p["message"] for p in host.problems)
+    assert "requires ghost" in messages and "cycle" in messages
+
+
+def test_requirement_outputs_reach_the_dependent():
+    host = build_plugin_host(Settings(load_plugins=()))
+    for a in [make("a"), make("b", ["a"])]:
+        host.analyzers[a.name] = a
+    results = Pipeline(host, Settings()).run({"text": "x"}, ["a", "b"])
+    assert results["b"]["result"] == {"n": 1} and results["a"]["result"] == {"n": 0}
+
+
+def test_overall_status():
+    plan_ = ["a", "b"]
+    assert overall_status(plan_, {}) == "queued"
+    assert overall_status(plan_, {"a": {"status": "running"}}) == "running"
+    assert overall_status(plan_, {"a": {"status": "done"}}) == "running"
+    assert overall_status(plan_, {"a": {"status": "done"}, "b": {"status": "done"}}) == "done"
+    assert overall_status(plan_, {"a": {"status": "done"}, "b": {"status": "failed"}}) == "partial"
+    assert overall_status(plan_, {"a": {"status": "failed"}, "b": {"status": "failed"}}) == "failed"
