@@ -47,11 +47,16 @@ MODS = {"early": "START", "earlier": "START", "beginning": "START", "start": "ST
         "at least": "EQUAL_OR_MORE", "up to": "EQUAL_OR_LESS", "no more than": "EQUAL_OR_LESS",
         "at most": "EQUAL_OR_LESS"}
 
+#: Auxiliaries and verbs whose events lie after the moment of speaking.
+FUTURE_AUX = {"will", "'ll", "shall", "wo"}
+PLAN_VERBS = {"plan", "schedule", "expect", "intend", "aim", "hope", "set", "due", "propose", "prepare",
+              "promise", "vow", "threaten", "want", "agree", "decide", "seek", "arrange", "pledge"}
+
 # --------------------------------------------------------------------------- regex pieces
-_MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|"
-          r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?")
-_WEEKDAY = (r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Mon|Tues|Tue|Wed|Thurs|"
-            r"Thur|Thu|Fri|Sat|Sun)\b\.?")
+_MONTH = (r"(?:(?:January|February|March|April|May|June|July|August|September|October|November|"
+          r"December)\b|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?)")
+_WEEKDAY = (r"(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|(?:Mon|Tues|Tue|Wed|Thurs|"
+            r"Thur|Thu|Fri|Sat|Sun)\b\.?)")
 _NUMW = (r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
          r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|one|two|three|four|five|six|"
          r"seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|"
@@ -64,13 +69,15 @@ _DAYNUM = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[5-9]\d\d|20\d\d)"
 _APPROX = (r"(?:about|around|approximately|roughly|nearly|almost|less\s+than|more\s+than|over|"
            r"at\s+least|up\s+to|no\s+more\s+than|at\s+most|some)")
-_POINTMOD = (r"(?:(?:the\s+)?(?:very\s+)?(?:early|earlier|late|later|mid-?|"
+_POINTMOD = (r"(?:(?:(?:very\s+)?(?:early|earlier|late|later|mid-?)|"
              r"(?:the\s+)?(?:beginning|start|end|close|middle)\s+of)\s*)")
 _TZ = r"(?:\s*\(?(?:[ECMP][SD]T|GMT|UTC|ET|local\s+time)\)?)"
 _REL = r"(?:this|last|next|past|coming|previous|current|following|upcoming|prior)"
 
 
 def _rx(pattern: str) -> re.Pattern:
+    """Compile case-insensitively; whitespace inside an expression never spans a line break."""
+    pattern = pattern.replace("[\\s", "[ \\t\\xa0").replace("\\s", "[ \\t\\xa0]")
     return re.compile(pattern, re.IGNORECASE)
 
 
@@ -162,6 +169,8 @@ def weekday_date(dct: date, wd: int, direction: str) -> date:
     delta = wd - dct.isoweekday()
     if direction == "this":
         return dct + timedelta(days=delta)
+    if direction == "last":
+        return dct + timedelta(days=delta - 7 if delta >= 0 else delta)
     if direction == "past":
         return dct + timedelta(days=delta - 7 if delta > 0 else delta)
     if direction == "future":
@@ -179,7 +188,8 @@ def month_year(dct: date, month: int, direction: str) -> int:
         return dct.year if month <= dct.month else dct.year - 1
     if direction == "future":
         return dct.year if month >= dct.month else dct.year + 1
-    return dct.year
+    diff = month - dct.month  # no tense: the nearest such month
+    return dct.year - 1 if diff > 6 else dct.year + 1 if diff < -5 else dct.year
 
 
 def day_year(dct: date, month: int, day: int, tense: str | None) -> int:
@@ -189,9 +199,9 @@ def day_year(dct: date, month: int, day: int, tense: str | None) -> int:
     except ValueError:
         return dct.year
     diff = (cand - dct).days
-    if tense == "past" and diff > 14 or tense != "future" and diff > 183:
+    if tense == "past" and diff > 60 or tense != "future" and diff > 183:
         return dct.year - 1
-    if tense == "future" and diff < -14 or tense != "past" and diff < -183:
+    if tense == "future" and diff < -60 or tense != "past" and diff < -183:
         return dct.year + 1
     return dct.year
 
@@ -233,7 +243,24 @@ class Ctx:
             return None
         auxes = [c for c in tok.children if c.dep_ in ("aux", "auxpass")]
         words = {c.lower_ for c in auxes}
-        if words & {"will", "'ll", "shall", "wo"} or "going" in words:
+        if words & FUTURE_AUX or "going" in words:
+            return "future"
+        if tok.dep_ in ("xcomp", "advcl", "acl", "pcomp") and tok.tag_ in ("VB", "VBG") and tok.head is not tok \
+                and not words - {"to"}:
+            head = tok.head
+            while head.pos_ not in ("VERB", "AUX") and head.head is not head:
+                head = head.head
+            head_tense = self._verb_tense(head) if head.pos_ in ("VERB", "AUX") else None
+            if "to" in words and (head_tense in ("present", "future") or head.lemma_ in PLAN_VERBS):
+                return "future"
+            return head_tense
+        return self._verb_tense(tok)
+
+    @staticmethod
+    def _verb_tense(tok) -> str | None:
+        auxes = [c for c in tok.children if c.dep_ in ("aux", "auxpass")]
+        words = {c.lower_ for c in auxes}
+        if words & FUTURE_AUX or "going" in words or tok.lemma_ in PLAN_VERBS:
             return "future"
         if any(c.lower_ == "to" for c in auxes) or tok.tag_ == "VB" and not words:
             return "future"
@@ -252,7 +279,8 @@ RULES: list[tuple[re.Pattern, object]] = []
 
 def rule(pattern: str):
     def wrap(func):
-        RULES.append((_rx(pattern), func))
+        # matches start at a word start: the engine then skips most positions cheaply
+        RULES.append((_rx(rf"(?<!\w)(?:{pattern})"), func))
         return func
     return wrap
 
@@ -329,6 +357,8 @@ def month_year_rule(m, ctx):
     if not word[0].isupper():
         return None
     mo = MONTHS[word.lower().rstrip(".")]
+    if not m["y"] and len(word) <= 4 and not word.endswith(".") and word.lower() not in ("may", "june", "july"):
+        return None
     if word.lower().rstrip(".") in ("may", "march", "mar", "sept", "sep") and not m["y"] and not m["mod"]:
         tok = ctx.token(m.start("mo"))
         if tok is not None and (tok.pos_ in ("AUX", "VERB") or tok.tag_ == "MD"):
@@ -341,17 +371,20 @@ def month_year_rule(m, ctx):
     if ctx.dct is None:
         return "DATE", f"XXXX-{mo:02d}", mod
     tense = ctx.tense(m.start("mo"))
-    y = month_year(ctx.dct, mo, {"past": "past", "future": "future"}.get(tense, "past"))
+    y = month_year(ctx.dct, mo, tense or "none")
     return "DATE", f"{y}-{mo:02d}", mod
 
 
-@rule(rf"(?P<rel>last|next|this|coming|past)\s+(?P<mo>{_MONTH})")
+@rule(rf"(?P<rel>last|next|this|coming|past)\s+(?P<mo>{_MONTH})|(?P<mo2>{_MONTH})\s+(?P<rel2>last|next|this)\s+year")
 def rel_month(m, ctx):
-    if not m["mo"][0].isupper():
+    word = m["mo"] or m["mo2"]
+    if not word[0].isupper():
         return None
-    mo = MONTHS[m["mo"].lower().rstrip(".")]
+    mo = MONTHS[word.lower().rstrip(".")]
     if ctx.dct is None:
         return "DATE", f"XXXX-{mo:02d}", None
+    if m["rel2"]:
+        return "DATE", f"{ctx.dct.year + {'last': -1, 'next': 1}.get(m['rel2'].lower(), 0)}-{mo:02d}", None
     rel = m["rel"].lower()
     y = month_year(ctx.dct, mo, {"last": "last", "past": "last", "next": "next", "coming": "next"}.get(rel, "this"))
     return "DATE", f"{y}-{mo:02d}", None
@@ -405,39 +438,68 @@ def century(m, ctx):
 _QORD = r"(?:first|second|third|fourth|1st|2nd|3rd|4th|final|last)"
 
 
-@rule(rf"(?:(?:the|its|this|that)\s+)?(?:(?P<y1>{_YEAR})\s+|(?P<rel>this|last|next)\s+year'?s\s+|"
+@rule(rf"(?P<det>the\s+)?(?:(?P<y1>{_YEAR})\s+|(?P<rel>this|last|next)\s+year'?s\s+|"
       rf"(?P<fis1>fiscal)[\s-]+)?(?P<ord>{_QORD})[\s-]+(?:(?P<fis2>fiscal)[\s-]+)?(?P<unit>quarter|half)"
-      rf"(?:\s+(?:of|in)\s+(?:(?:fiscal|the\s+year)\s+)?(?P<y2>{_YEAR}))?(?![\s-]+(?:of\s+the\s+)?(?:century|decade))")
+      rf"(?:\s+(?:of|in)\s+(?:(?:fiscal|the\s+year)\s+)?(?:(?P<y2>{_YEAR})|(?P<rel2>this|last|next)\s+year))?(?![\s-]+(?:of\s+the\s+)?(?:century|decade))")
 def quarter(m, ctx):
     o = m["ord"].lower()
     unit = m["unit"].lower()
+    start = m.start()
+    if m["det"] and not m["y2"] and ctx.text[m.end("unit") - len(unit) - 1] == "-":
+        start = m.end("det")  # "the third-quarter results": the determiner belongs to the noun
     n = ORDINALS.get(o, 4 if unit == "quarter" else 2)
     letter = "Q" if unit == "quarter" else "H"
     if m["y1"] or m["y2"]:
         y = int(m["y1"] or m["y2"])
     elif ctx.dct is None:
-        return "DATE", f"XXXX-{letter}{n}", None
+        return _span(start, m.end(), "DATE", f"XXXX-{letter}{n}", None)
     else:
         cur = quarter_of(ctx.dct) if letter == "Q" else (ctx.dct.month - 1) // 6 + 1
         y = ctx.dct.year
-        rel = (m["rel"] or "").lower()
+        rel = (m["rel"] or m["rel2"] or "").lower()
         if rel == "last":
             y -= 1
         elif rel == "next":
             y += 1
         elif not rel and n > cur and ctx.tense(m.start()) != "future":
             y -= 1
-    return "DATE", f"{y}-{letter}{n}", None
+    return _span(start, m.end(), "DATE", f"{y}-{letter}{n}", None)
 
 
 @rule(r"(?:the\s+)?(?P<rel>latest|current|most\s+recent|recent|past|previous|year-earlier|"
       r"year-ago|comparable|same|prior[\s-]year|this|last|next|coming)\s+(?:fiscal\s+)?(?P<unit>quarter)\b")
 def rel_quarter(m, ctx):
+    if m["rel"].lower() in ("year-earlier", "year-ago") and re.match(r"\s+(?:period|nine|six|first|second|third|fourth)",
+                                                                   ctx.text[m.end():]):
+        return None
     rel = m["rel"].lower()
     off = {"latest": -1, "most recent": -1, "recent": -1, "past": -1, "previous": -1, "last": -1,
            "year-earlier": -5, "year-ago": -5, "comparable": -5, "same": -5, "prior-year": -5,
            "prior year": -5, "next": 1, "coming": 1}.get(rel, 0)
     return "DATE", shift(ctx.dct, off, "Q"), None
+
+
+@rule(r"\b[Tt]he\s+(?:fiscal\s+)?quarter\b")
+def the_quarter(m, ctx):
+    """In news "the quarter" is the one just reported: the quarter before the DCT's."""
+    return "DATE", shift(ctx.dct, -1, "Q"), None
+
+
+@rule(rf"(?P<det>the\s+)?(?:comparable\s+|same\s+)?(?P<rel>year-earlier|year-ago|year\s+earlier|{_YEAR})\s+"
+      r"(?:(?P<ord>first|second|third|fourth)[\s-]+quarter|(?P<p>period|quarter)|(?P<n>nine|six|three)\s+months)\b")
+def comparison_period(m, ctx):
+    rel = m["rel"].lower()
+    if m["n"]:
+        return "DURATION", duration_value(parse_number(m["n"]), "month"), None
+    if rel[0].isdigit():
+        y = int(rel)
+        if m["ord"]:
+            return "DATE", f"{y}-Q{ORDINALS[m['ord'].lower()]}", None
+        return "DATE", str(y), None
+    if m["ord"]:
+        y = ctx.dct.year - 1 if ctx.dct else "XXXX"
+        return "DATE", f"{y}-Q{ORDINALS[m['ord'].lower()]}", None
+    return "DATE", shift(ctx.dct, -5, "Q"), None
 
 
 @rule(rf"(?:(?P<det>the)\s+)?(?P<mod>(?:very\s+)?(?:early|late|mid-?))?\s*(?P<rel>{_REL}|this\s+past|the\s+)?\s*"
@@ -498,7 +560,7 @@ def weekday(m, ctx):
         val = f"XXXX-WXX-{wd}"
     else:
         if rel in ("last", "past", "previous"):
-            direction = "past"
+            direction = "last"
         elif rel in ("next", "coming"):
             direction = "future"
         elif rel == "this":
@@ -529,21 +591,30 @@ def rel_unit(m, ctx):
     return "DATE", shift(ctx.dct, off, code), mod
 
 
+@rule(r"the\s+weekend\b")
+def the_weekend(m, ctx):
+    if ctx.dct is None:
+        return "DATE", "XXXX-WXX-WE", None
+    wd = ctx.dct.isoweekday()
+    ahead = ctx.tense(m.start()) == "future" or wd >= 6
+    return "DATE", iso_week(ctx.dct if ahead else ctx.dct - timedelta(days=7)) + "-WE", None
+
+
 @rule(r"\b(?P<w>year|month|week)[\s-](?P<rel>earlier|ago)\b")
 def year_earlier(m, ctx):
     code = m["w"][0].upper()
     return "DATE", shift(ctx.dct, -1, code), None
 
 
-@rule(r"(?:the\s+)?(?:(?P<rel>this|current|last|next|fiscal)\s+)?(?P<w>year|month|week)[\s-]?end\b"
+@rule(r"(?:the\s+)?(?:(?P<rel>this|current|last|next|fiscal)\s+)?(?:(?P<w>year)[\s-]?|(?P<w3>month|week)[\s-])end\b"
       r"|(?:the\s+)?end\s+of\s+the\s+(?P<w2>year|month|week)\b|year'?s\s+end\b")
 def period_end(m, ctx):
-    w = (m["w"] or m["w2"] or "year").lower()
+    w = (m["w"] or m["w2"] or m["w3"] or "year").lower()
     off = {"last": -1, "next": 1}.get((m["rel"] or "").lower(), 0)
     return "DATE", shift(ctx.dct, off, w[0].upper()), "END"
 
 
-@rule(rf"(?P<mod>{_APPROX}\s+)?(?P<det>the\s+)?(?:(?P<rel>first|last|past|next|coming|previous|following|"
+@rule(rf"(?:(?P<mod>{_APPROX})\s+(?!the\b))?(?P<det>the\s+)?(?:(?P<rel>first|last|past|next|coming|previous|following|"
       rf"final|latest|initial|remaining|recent|additional|further|other|preceding|same)\s+)?"
       rf"(?P<num>{_NUM})(?:\s+(?:more|additional|full|straight|consecutive|long))?[\s-]+(?P<unit>{_UNIT})s?\b"
       r"(?P<tail>\s+(?:ago|earlier|later|from\s+now|hence|previously|back|before|after)\b"
@@ -556,8 +627,8 @@ def duration(m, ctx):
         return None
     unit = m["unit"].lower()
     plural = m[0].lower().rstrip().endswith("s") and not unit.endswith("s")
-    if n == 1 and plural and m["num"].lower() in ("a", "an"):
-        return None
+    if n == 1 and m["num"].lower() in ("a", "an") and (plural or unit in ("second", "quarter")):
+        return None  # "a second A380", "a quarter of its dealers"
     mod = _mod_of(m["mod"])
     tail = (m["tail"] or "").strip().lower()
     if tail in ("ago", "earlier", "before", "previously", "back", "later", "hence", "from now", "after"):
@@ -571,6 +642,8 @@ def duration(m, ctx):
                     else "FUTURE_REF", mod
             return "DURATION", duration_value(n, unit), mod
         sign = -1 if tail in ("ago", "earlier", "before", "previously", "back") else 1
+        if code == "Y" and n == 1 and sign < 0 and mult == 1 and ctx.dct and _quarter_context(ctx, m.start()):
+            return "DATE", shift(ctx.dct, -5, "Q"), mod
         if code == "Y":
             return "DATE", shift(ctx.dct, sign * n * mult, "Y"), mod
         return "DATE", shift(ctx.dct, sign * n, code), mod
@@ -580,11 +653,19 @@ def duration(m, ctx):
     return "DURATION", duration_value(n, unit), mod
 
 
+def _quarter_context(ctx, char: int) -> bool:
+    """Whether the sentence around ``char`` talks about a quarter (earnings news)."""
+    tok = ctx.token(char)
+    if tok is None:
+        return False
+    return "quarter" in tok.sent.text.lower()
+
+
 def _span(start, end, typ, value, mod):
     return [(start, end, typ, value, mod)]
 
 
-@rule(rf"(?P<mod>{_APPROX}\s+)?(?:the\s+)?(?:(?P<rel>first|last|past|next|coming|previous|following|"
+@rule(rf"(?:(?P<mod>{_APPROX})\s+(?!the\b))?(?:the\s+)?(?:(?P<rel>first|last|past|next|coming|previous|following|"
       r"final|recent|few)\s+)(?P<unit>second|minute|hour|day|week|month|quarter|year|decade)s\b")
 def vague_plural(m, ctx):
     rel = m["rel"].lower()
@@ -595,10 +676,10 @@ def vague_plural(m, ctx):
     return "DURATION", duration_value("X", m["unit"]), _mod_of(m["mod"])
 
 
-@rule(r"(?<=\b(?:for|over|within|in|after|take|takes|took|taken|last|lasted)\s)(?P<unit>second|minute|hour|"
+@rule(r"\b(?:for|over|within|in|after|take|takes|took|taken|last|lasted)\s+(?P<unit>second|minute|hour|"
       r"day|week|month|year|decade|centurie)s\b(?!\s+(?:of|ago|later|before|after|earlier))")
 def bare_plural(m, ctx):
-    return "DURATION", duration_value("X", m["unit"]), None
+    return _span(m.start("unit"), m.end(), "DURATION", duration_value("X", m["unit"]), None)
 
 
 @rule(r"\b(?P<num>decades|years|months|weeks|centuries|days|hours)[\s-]long\b")
@@ -611,8 +692,10 @@ def long_adj(m, ctx):
 def set_adverb(m, ctx):
     w = m["w"].lower()
     tok = ctx.token(m.start())
-    if tok is not None and (tok.pos_ == "PROPN" or (m[0][0].isupper() and tok.i > 0 and not tok.is_sent_start)):
+    if tok is not None and (tok.pos_ in ("PROPN", "NOUN") or (m[0][0].isupper() and tok.i > 0 and not tok.is_sent_start)):
         return None
+    if re.match(r"\s+[A-Z]", ctx.text[m.end():m.end() + 2]):
+        return None  # "the party daily Granma"
     val = {"daily": "P1D", "weekly": "P1W", "monthly": "P1M", "annually": "P1Y", "yearly": "P1Y",
            "hourly": "PT1H", "nightly": "P1D", "biannually": "P6M", "semiannually": "P6M",
            "biweekly": "P2W", "bimonthly": "P2M"}[w]
@@ -633,13 +716,10 @@ def set_every(m, ctx):
     return "SET", duration_value(n, m["unit"]), None
 
 
-@rule(rf"(?<=\b(?:once|twice|thrice|times)\s)(?:a|an|per)\s+(?P<unit>{_UNIT})\b"
-      rf"|(?<=(?:\d|%)\s)(?:a|per)\s+(?P<unit2>day|week|month|year)\b"
-      rf"|(?<=\b(?:million|billion|percent|trillion|dollars|cents|barrels|tons|hundred|thousand)\s)"
-      r"(?:a|per)\s+(?P<unit3>day|week|month|year)\b")
+@rule(rf"(?:\b(?:once|twice|thrice|times)|\d|%|\b(?:million|billion|percent|trillion|dollars|cents|"
+      rf"barrels|tons|hundred|thousand))\s+(?P<q>(?:a|an|per)\s+(?P<unit>{_UNIT}))\b")
 def set_per(m, ctx):
-    unit = m["unit"] or m["unit2"] or m["unit3"]
-    return "SET", duration_value(1, unit), None
+    return _span(m.start("q"), m.end(), "SET", duration_value(1, m["unit"]), None)
 
 
 @rule(r"\b(?P<w>(?:right\s+|just\s+|until\s+|by\s+|till\s+)?now|currently|at\s+present|presently|nowadays|"
@@ -649,7 +729,7 @@ def present_ref(m, ctx):
     start = m.start()
     if w.startswith(("until", "by", "till", "just")):
         start = m.end() - 3
-    if w in ("this time", "at this time"):
+    if w in ("this time", "at this time") or ctx.text[m.end():m.end() + 1] == "-":
         return None
     if w == "current":
         tok = ctx.token(m.start())
@@ -664,16 +744,12 @@ def present_ref(m, ctx):
 
 
 @rule(r"\b(?P<w>recently|lately|(?:in\s+)?(?:the\s+)?(?:recent|distant)\s+past|the\s+past|previously|"
-      r"formerly|recent)\b(?!\s+(?:years?|months?|weeks?|days?|decades?|quarters?|\d))")
+      r"formerly)\b(?!\s+(?:years?|months?|weeks?|days?|decades?|quarters?|\d))")
 def past_ref(m, ctx):
     w = m["w"].lower()
     start = m.start() + 3 if w.startswith("in ") else m.start()
-    if w == "formerly":
+    if w in ("formerly", "previously"):
         return None
-    if w == "recent":
-        tok = ctx.token(m.start())
-        if tok is not None and tok.pos_ != "ADJ":
-            return None
     return _span(start, m.end(), "DATE", "PAST_REF", None)
 
 
@@ -681,6 +757,8 @@ def past_ref(m, ctx):
       r"(?:the\s+)?(?:days|weeks|months|years)\s+ahead|(?:the\s+)?period\s+ahead)\b")
 def future_ref(m, ctx):
     w = m["w"].lower()
+    if ctx.text[m.end():m.end() + 1] == "-":
+        return None  # soon-to-open
     if w == "soon":
         after = ctx.text[m.end():m.end() + 12].lower()
         before = ctx.text[max(0, m.start() - 8):m.start()].lower()
@@ -711,13 +789,14 @@ def clock(m, ctx):
             hh = 0
         mod = _mod_of(m["mod"]) if m["mod"] and not m["mod"].strip().lower().startswith(("before", "after", "shortly")) else None
         if m["mod"] and m["mod"].strip().lower().startswith(("before", "after", "shortly")):
-            return _span(m.start("h"), m.end(), "TIME", _time_val(ctx, hh, mi, m["mi"]), None)
+            return _span(m.start("h"), m.end(), "TIME", _time_val(ctx, hh, mi, True), None)
     else:
         hh, mi = int(m["h2"]), int(m["mi2"])
         if hh > 24:
             return None
         mod = _mod_of(m["mod2"])
-    return "TIME", _time_val(ctx, hh, mi, m["mi"] or m["mi2"] or m["noon"]), mod
+    zone = "Z" if re.search(r"UTC|GMT", m["tz"] or m["tz2"] or "", re.I) else ""
+    return "TIME", _time_val(ctx, hh, mi, True) + zone, mod
 
 
 def _time_val(ctx, hh, mi, has_minutes) -> str:
@@ -782,7 +861,7 @@ def find_timexes(text: str, dct: date | None = None, doc=None) -> list[dict]:
 
 def _trim(text, item):
     start, end, *rest = item
-    while end > start and text[end - 1] in " \t\n,-":
+    while end > start and text[end - 1] in " \t\n,-(":
         end -= 1
     while start < end and text[start] in " \t\n,":
         start += 1

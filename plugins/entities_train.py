@@ -58,7 +58,7 @@ def cli(train_path, dev_path, output, epochs, max_minutes, seed):
     fix_random_seed(seed)
     random.seed(seed)
     nlp = spacy.load(BASE_MODEL)
-    nlp = spacy.load(BASE_MODEL, exclude=[p for p in nlp.pipe_names if p != "ner"])
+    nlp = spacy.load(BASE_MODEL, exclude=[p for p in nlp.component_names if p != "ner"])
     nlp.meta.update(name="entities_conll_ner", version="1.0.0",
                     description=f"{BASE_MODEL} NER fine-tuned on CoNLL-2003 eng.train, seed {seed}")
     ner = nlp.get_pipe("ner")

@@ -12,7 +12,7 @@ from .quotes_extract import Attribution, extract, lexicon, quote_type
 log = logging.getLogger(__name__)
 
 PERSON_PRONOUNS = {"he", "she", "him", "her", "i", "me", "we", "us", "you"}
-GROUP_PRONOUNS = {"it", "they", "them", "which", "who", "that"}
+FIRST_PERSON = {"i", "me", "we", "us"}
 ENTITY_KIND = {"person": "person", "organization": "organization", "group": "organization",
                "location": "organization"}
 SPACY_KIND = {"PERSON": "person", "ORG": "organization", "NORP": "organization", "GPE": "organization"}
@@ -109,11 +109,14 @@ def _resolve(att: Attribution, kind: str, index: EntityIndex, history: list[dict
         return {"start": noun.left_edge.idx, "end": noun.idx + len(noun), "kind": None}
     pos = att.speaker[0]
     want_person = word in PERSON_PRONOUNS
-    for prev in reversed(history):
-        if pos - prev["end"] > 3000:
-            break
-        if (prev["kind"] == "person") == want_person and prev["kind"] != "pronoun":
-            return prev
+    wanted = [{"person"}] if want_person else [{"document"}, {"organization"}] if word == "it" \
+        else [{"organization", "document", "person", "other"}]
+    for kinds in wanted:
+        for prev in reversed(history):
+            if pos - prev["end"] > 3000:
+                break
+            if prev["kind"] in kinds:
+                return prev
     hit = index.before(pos, {"person"} if want_person else {"organization", "group"})
     if hit:
         return {"start": hit[0], "end": hit[1], "kind": None, "entity": hit[2]}
@@ -124,10 +127,18 @@ def _resolve(att: Attribution, kind: str, index: EntityIndex, history: list[dict
     return None
 
 
-def build_quotes(doc, text: str, entities: list[dict], nested: bool = True) -> dict:
+def build_quotes(doc, text: str, entities: list[dict], nested: bool = False) -> dict:
     """The analyzer's output for one parsed text and the ``entities`` analyzer's entity list."""
     atts, scare = extract(doc, text, nested=nested)
     index = EntityIndex(entities)
+    # scare quotes and titles inside reported speech do not make it a mixed quote
+    masked = list(text)
+    for s, e in scare:
+        for k in (s, s + 1, e - 2, e - 1):
+            if masked[k] in "\"\u201c\u201d\u201e\u00ab\u00bb'`":
+                masked[k] = " "
+    masked = "".join(masked)
+    first_person: dict[int, dict] = {}  # direct quote start -> its speaker, for "I"/"we" inside it
     history: list[dict] = []  # resolved non-pronoun speakers so far, for pronouns
     quotes = []
     for att in sorted(atts, key=lambda a: a.speaker[0] if a.speaker else a.start):
@@ -135,24 +146,31 @@ def build_quotes(doc, text: str, entities: list[dict], nested: bool = True) -> d
         if att.speaker is not None:
             s, e = att.speaker
             entity = index.at(s, e)
+            if entity is None or (entity.get("type") != "person" and " " not in text[s:e]):
+                entity = index.by_name(text[s:e]) or entity
             kind = _kind(doc, text, att.speaker, att.speaker_head, entity)
             resolved = None
             if kind == "pronoun":
                 ante = _resolve(att, kind, index, history, doc)
+                if att.speaker_head is not None and att.speaker_head.lower_ in FIRST_PERSON:
+                    ante = next((sp for (qs, qe), sp in first_person.items() if qs <= s < qe), None)
                 if ante is not None:
                     resolved = {"text": text[ante["start"]:ante["end"]], "start": ante["start"],
                                 "end": ante["end"]}
                     entity = ante.get("entity") or index.at(ante["start"], ante["end"]) \
                         or index.by_name(resolved["text"])
             else:
-                entity = entity or index.by_name(text[s:e])
                 history.append({"start": s, "end": e, "kind": kind, "entity": entity})
             speaker = {"text": text[s:e], "start": s, "end": e, "kind": kind,
                        "entity_id": entity["id"] if entity else None,
                        "entity_name": entity["name"] if entity else None, "resolved": resolved}
+        if att.direct and speaker is not None:
+            target = speaker["resolved"] or speaker
+            first_person[(att.start, att.end)] = {"start": target["start"], "end": target["end"],
+                                                  "entity": index.at(target["start"], target["end"])}
         cue = {"text": text[att.cue[0]:att.cue[1]], "start": att.cue[0], "end": att.cue[1]} if att.cue else None
         quotes.append({"text": text[att.start:att.end], "start": att.start, "end": att.end,
-                       "type": quote_type(text, att.start, att.end), "cue": cue, "cue_kind": att.cue_kind,
+                       "type": quote_type(masked, att.start, att.end), "cue": cue, "cue_kind": att.cue_kind,
                        "speaker": speaker, "confidence": round(max(0.05, min(att.confidence, 1.0)), 2),
                        "pattern": att.pattern})
     quotes.sort(key=lambda q: (q["start"], q["end"]))
@@ -162,12 +180,12 @@ def build_quotes(doc, text: str, entities: list[dict], nested: bool = True) -> d
 
 @analyzer("quotes", version="1.0", requires=["parse", "analysis.entities"], output_schema=Output,
           description="Direct, indirect and mixed quotes with cue, speaker and linked entity.",
-          default_config={"nested": True})
+          default_config={"nested": False})
 def quotes(document: dict, context) -> dict:
     """Who said what in the document."""
     entities = (context.results.get("entities") or {}).get("entities") or []
     return build_quotes(context.doc, document.get("text") or "", entities,
-                        nested=bool(context.config.get("nested", True)))
+                        nested=str(context.config.get("nested", False)).lower() not in ("0", "false", "no"))
 
 
 @hookimpl

@@ -12,7 +12,10 @@ from .quotes_marks import QuoteSpan, double_quote_spans, single_quote_spans
 LEXICON_PATH = Path(__file__).parent / "data" / "quotes" / "cues.json"
 #: Cue verbs whose to-infinitive (xcomp) is the attributed content ("vowed to repeal", "want to").
 XCOMP_CUES = {"promise", "pledge", "vow", "threaten", "urge", "demand", "propose", "want", "plan",
-              "intend", "hope", "expect", "seek", "aim", "decide", "wish", "prefer", "ask"}
+              "intend", "hope", "expect", "seek", "aim", "decide", "wish", "prefer", "ask", "refuse",
+              "decline", "agree", "offer", "call", "encourage", "invite", "advise", "warn", "tell"}
+#: Object cues that attribute only with a predicate ("called him a liar", not "called the police").
+PREDICATE_CUES = {"call", "describe", "label", "dub", "brand", "term"}
 #: Dependency labels cut from a speaker noun phrase ("Cruz, who has seen ..., said").
 SPEAKER_CUT = {"relcl", "acl", "appos", "punct", "advcl", "parataxis", "ccomp"}
 DOUBLE_MARKS = set('"\u201c\u201d\u201e\u201f\u00ab\u00bb')
@@ -20,9 +23,9 @@ WORD_RE = re.compile(r"\w")
 
 
 @lru_cache(maxsize=1)
-def lexicon() -> dict[str, frozenset]:
+def lexicon() -> dict:
     raw = json.loads(LEXICON_PATH.read_text(encoding="utf-8"))
-    return {k: frozenset(v) for k, v in raw.items() if not k.startswith("_")}
+    return {k: frozenset(v) if isinstance(v, list) else v for k, v in raw.items() if not k.startswith("_")}
 
 
 @dataclass
@@ -103,16 +106,34 @@ def subject_of(verb):
             if c.dep_ in ("nsubj", "csubj"):
                 return c
             if c.dep_ == "nsubjpass":
-                agent = next((a for a in v.children if a.dep_ == "agent"), None)
-                pobj = next((p for p in agent.children if p.dep_ == "pobj"), None) if agent else None
-                return pobj or (None if c.lower_ == "it" else c)
-        if v.dep_ in ("xcomp", "advcl", "conj", "pcomp", "prep", "advmod") and v.head is not v:
+                return _passive_source(v) or (None if c.lower_ == "it" else c)
+        if v.dep_ in ("xcomp", "advcl", "conj", "pcomp", "prep", "advmod", "acomp") and v.head is not v:
             v = v.head
             continue
         if v.dep_ in ("acl", "relcl") and v.head.pos_ in ("NOUN", "PROPN"):
             return v.head
         return None
     return None
+
+
+def _passive_source(verb):
+    """"was reported by X" -> X; "it was stated in the communique" -> the communique."""
+    docs = lexicon()["document_nouns"]
+    for c in verb.children:
+        if c.dep_ == "agent" or (c.dep_ == "prep" and c.lower_ in ("in", "by")):
+            pobj = next((p for p in c.children if p.dep_ == "pobj"), None)
+            if pobj is not None and (c.dep_ == "agent" or pobj.lemma_.lower() in docs):
+                return pobj
+    return None
+
+
+def plausible_source(tok) -> bool:
+    """A subject that can speak or think: a name, a pronoun, a person/organisation/document noun."""
+    lex = lexicon()
+    if tok.pos_ == "PRON":
+        return tok.lower_ not in ("it", "this", "that", "what", "there")
+    return tok.pos_ == "PROPN" or tok.ent_type_ in ("PERSON", "ORG", "NORP", "GPE") \
+        or tok.lemma_.lower() in lex["person_nouns"] or tok.lemma_.lower() in lex["document_nouns"]
 
 
 def complement(verb, lemma: str, kind: str):
@@ -127,8 +148,21 @@ def complement(verb, lemma: str, kind: str):
     return None
 
 
-def _span_of(doc, node, exclude=None) -> tuple[int, int] | None:
-    tokens = [t.i for t in node.subtree if exclude is None or t.i not in exclude]
+def _paragraph_tokens(doc, anchor) -> tuple[int, int]:
+    """Token range of the line (paragraph) holding ``anchor``: content never crosses a newline."""
+    i = anchor.i
+    while i > 0 and "\n" not in doc[i - 1].text and "\n" not in doc[i - 1].whitespace_:
+        i -= 1
+    j = anchor.i
+    while j + 1 < len(doc) and "\n" not in doc[j].whitespace_ and "\n" not in doc[j + 1].text:
+        j += 1
+    return i, j + 1
+
+
+def _span_of(doc, node, anchor, also=None) -> tuple[int, int] | None:
+    """Character span of ``node``'s subtree (and ``also``'s), within ``anchor``'s paragraph."""
+    lo, hi = _paragraph_tokens(doc, anchor)
+    tokens = [t.i for n in (node, also) if n is not None for t in n.subtree if lo <= t.i < hi]
     if not tokens:
         return None
     i, j = _trim(doc, min(tokens), max(tokens) + 1)
@@ -152,14 +186,97 @@ def verb_cues(doc) -> list[Attribution]:
         comp = complement(tok, lemma, kind)
         if comp is None:
             continue
-        span = _span_of(doc, comp)
+        span = _span_of(doc, comp, tok)
         if span is None:
             continue
         subj = subject_of(tok)
+        if kind == "cognition" and (subj is None or subj.pos_ == "PRON" and not plausible_source(subj)):
+            continue
         out.append(Attribution(
             span[0], span[1], (tok.idx, tok.idx + len(tok)), kind,
             np_span(subj) if subj is not None else None, subj,
             confidence=0.8 if kind == "speech" else 0.6, pattern="verb", cue_token=tok))
+    return out
+
+
+def object_cues(doc) -> list[Attribution]:
+    """Speech and stance verbs whose object is the content: "X criticized the plan", "X called for a ban"."""
+    lex = lexicon()
+    out = []
+    for tok in doc:
+        if tok.pos_ != "VERB" or any(c.dep_ == "ccomp" for c in tok.children):
+            continue
+        lemma = tok.lemma_.lower()
+        obj = pred = None
+        preps = lex["prep_verbs"].get(lemma, ())
+        for c in tok.children:
+            if c.dep_ == "prep" and c.lower_ in preps:
+                obj = next((p for p in c.children if p.dep_ in ("pobj", "pcomp")), None)
+        if obj is None and lemma in lex["object_verbs"]:
+            obj = next((c for c in tok.children if c.dep_ == "dobj"), None)
+            # "called the suspension 'arbitrary'", "described him as a leader": object and predicate
+            pred = next((c for c in tok.children if c.dep_ == "oprd" or c.dep_ == "prep" and c.lower_ == "as"), None)
+        if obj is None or obj.pos_ == "PRON" and pred is None or lemma in PREDICATE_CUES and pred is None \
+                and obj.dep_ == "dobj":
+            continue
+        subj = subject_of(tok)
+        if subj is None or subj.dep_ == "nsubjpass" or (subj.pos_ == "PRON" and not plausible_source(subj)):
+            continue
+        span = _span_of(doc, obj, tok, pred)
+        if span is None:
+            continue
+        out.append(Attribution(
+            span[0], span[1], (tok.idx, tok.idx + len(tok)),
+            "cognition" if lemma in lex["cognition_verbs"] else "speech", np_span(subj), subj,
+            confidence=0.5, pattern="object", cue_token=tok))
+    return out
+
+
+def parenthetical_cues(doc) -> list[Attribution]:
+    """A speech verb inserted in or after its content: "Far too many, Barden says, have died"."""
+    lex = lexicon()
+    out = []
+    for tok in doc:
+        if tok.pos_ != "VERB" or tok.dep_ != "parataxis" or tok.lemma_.lower() not in lex["speech_verbs"] \
+                or any(c.dep_ in ("ccomp", "dobj", "xcomp") for c in tok.children):
+            continue
+        subj = subject_of(tok)
+        if subj is None or subj.head is not tok:
+            continue
+        lo, hi = _paragraph_tokens(doc, tok)
+        inner = {t.i for t in tok.subtree}
+        clause = [t.i for t in tok.head.subtree if lo <= t.i < hi and t.i not in inner]
+        for part in ([i for i in clause if i < tok.left_edge.i], [i for i in clause if i > tok.right_edge.i]):
+            if not part:
+                continue
+            i, j = _trim(doc, min(part), max(part) + 1)
+            if j - i >= 2:
+                out.append(Attribution(*char_range(doc, i, j), (tok.idx, tok.idx + len(tok)), "speech",
+                                       np_span(subj), subj, confidence=0.7, pattern="parenthetical",
+                                       cue_token=tok))
+    return out
+
+
+def colon_cues(doc) -> list[Attribution]:
+    """A line opening with a short name and a colon: "Lynch: No outside influence on FBI probe"."""
+    out = []
+    for tok in doc:
+        if tok.text != ":" or tok.i == 0:
+            continue
+        lo, hi = _paragraph_tokens(doc, tok)
+        head = doc[lo:tok.i]
+        rest = doc[tok.i + 1:hi]
+        if not 1 <= len(head) <= 6 or len(rest) < 3 or any(t.pos_ in ("VERB", "AUX") for t in head) \
+                or not any(t.pos_ == "PROPN" for t in head) or not any(t.pos_ in ("VERB", "AUX") for t in rest):
+            continue
+        end = next((t.i for t in rest if t.is_sent_end), hi - 1) + 1
+        i, j = _trim(doc, tok.i + 1, max(end, tok.i + 2))
+        if j - i < 3:
+            continue
+        src = head.root
+        out.append(Attribution(*char_range(doc, i, j), (tok.idx, tok.idx + 1), "speech",
+                               char_range(doc, head.start, head.end), src, confidence=0.6, pattern="colon",
+                               cue_token=tok))
     return out
 
 
@@ -179,6 +296,9 @@ def according_to(doc) -> list[Attribution]:
             head = tok.sent.root
         left = [t.i for t in head.subtree if t.i < tok.i and t.i not in phrase]
         right = [t.i for t in head.subtree if t.i > max(phrase) and t.i not in phrase]
+        lo, hi = _paragraph_tokens(doc, tok)
+        left = [i for i in left if i >= lo]
+        right = [i for i in right if i < hi]
         side = right if len(right) >= len(left) else left
         if not side:
             continue
@@ -208,7 +328,7 @@ def noun_cues(doc) -> list[Attribution]:
                      and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)), None)
         if comp is None or comp.left_edge.i < tok.i:
             continue
-        span = _span_of(doc, comp)
+        span = _span_of(doc, comp, tok)
         if span is None:
             continue
         src = next((c for c in tok.children if c.dep_ == "poss"), None)
@@ -236,6 +356,15 @@ def _is_title_cued(text: str, start: int) -> bool:
     return any(before.endswith(cue) for cue in lexicon()["title_cues"])
 
 
+def _title_like(tokens, text: str, q: QuoteSpan) -> bool:
+    """A name or title in quotation marks: cued ("so-called") or capitalised words without a verb."""
+    if _is_title_cued(text, q.start):
+        return True
+    words = [t for t in tokens if t.is_alpha]
+    return bool(words) and not any(t.pos_ in ("VERB", "AUX") for t in words) \
+        and all(t.text[0].isupper() for t in words if len(t) > 3)
+
+
 def _speech_like(doc, tokens, text: str, q: QuoteSpan) -> bool:
     """Whether a quoted span reads as speech (a clause or more) rather than a scare quote or title."""
     words = [t for t in tokens if WORD_RE.search(t.text)]
@@ -252,22 +381,28 @@ def _speech_like(doc, tokens, text: str, q: QuoteSpan) -> bool:
     return len(words) >= 3 and (starts_sentence or len(words) >= 8)
 
 
-def _cue_near(doc, tokens, q: QuoteSpan, taken: set[int]):
-    """A speech verb outside the quote in the sentences it touches, nearest first."""
+def _speech_verb(t) -> bool:
     lex = lexicon()
-    sents = {tokens[0].sent.start: tokens[0].sent, tokens[-1].sent.start: tokens[-1].sent}
-    after = doc[tokens[-1].i + 1].sent if tokens[-1].i + 1 < len(doc) else None
-    if after is not None and q.closed and text_gap_is_small(doc, tokens[-1].i + 1):
-        sents.setdefault(after.start, after)
+    lemma = t.lemma_.lower()
+    return t.pos_ == "VERB" and (lemma in lex["speech_verbs"] or lemma in lex["quote_verbs"])
+
+
+def _cue_near(doc, tokens, q: QuoteSpan, text: str, taken: set[int]):
+    """The speech verb introducing a quote: in its sentence with nothing but words between them
+    (no sentence end, no other quote), or any verb right before a colon opening the quote."""
+    first, last = tokens[0], tokens[-1]
+    window = doc[max(first.sent.start, first.i - 40):min(len(doc), max(last.sent.end, last.i + 12))]
     cands = []
-    for sent in sents.values():
-        for t in sent:
-            if q.start <= t.idx < q.end or t.i in taken or t.pos_ != "VERB":
-                continue
-            lemma = t.lemma_.lower()
-            if lemma in lex["speech_verbs"] or lemma in ("continue", "go", "begin"):
-                dist = q.start - t.idx if t.idx < q.start else t.idx - q.end
-                cands.append((dist, t))
+    for t in window:
+        if q.start <= t.idx < q.end or t.i in taken or t.pos_ != "VERB":
+            continue
+        between = text[t.idx + len(t):q.start] if t.idx < q.start else text[q.end:t.idx]
+        colon = t.idx < q.start and between.rstrip().endswith(":")
+        core = between.rstrip()[:-1] if colon else between  # "He said:" may end the paragraph
+        if re.search(r"[.!?]\s|[\n\"\u201c\u201d]", core) or (t.idx > q.end and t.i - last.i > 10):
+            continue
+        if colon or _speech_verb(t):
+            cands.append((len(between) - 100 * colon, t))
     for _, t in sorted(cands, key=lambda c: c[0]):
         subj = subject_of(t)
         if subj is not None and not (q.start <= subj.idx < q.end):
@@ -275,21 +410,19 @@ def _cue_near(doc, tokens, q: QuoteSpan, taken: set[int]):
     return None
 
 
-def text_gap_is_small(doc, i: int) -> bool:
-    """The token after a quote begins a short "X said." sentence rather than a new topic."""
-    sent = doc[i].sent
-    return len(sent) <= 12
-
-
-def extract(doc, text: str, nested: bool = True) -> tuple[list[Attribution], list[tuple[int, int]]]:
+def extract(doc, text: str, nested: bool = False) -> tuple[list[Attribution], list[tuple[int, int]]]:
     """All attributions in ``doc`` plus the spans of scare quotes and titles."""
-    cands = verb_cues(doc) + according_to(doc) + noun_cues(doc)
+    cands = verb_cues(doc) + object_cues(doc) + parenthetical_cues(doc) + colon_cues(doc) \
+        + according_to(doc) + noun_cues(doc)
     quotes = quote_spans(text)
+    for a in cands:
+        _snap_to_marks(a, quotes, text)
     result: list[Attribution] = []
     scare: list[tuple[int, int]] = []
     used: set[int] = set()
     taken_cues: set[int] = set()
     prev_direct: Attribution | None = None
+    chain: list[Attribution] = []  # the paragraphs of one continued quote
     for q in quotes:
         span = doc.char_span(q.start, q.end, alignment_mode="expand")
         tokens = list(span) if span is not None else []
@@ -312,26 +445,37 @@ def extract(doc, text: str, nested: bool = True) -> tuple[list[Attribution], lis
         container = any(a.start <= q.start and q.end <= a.end and a.cue is not None
                         and not (q.start <= a.cue[0] < q.end) for a in cands)
         if container:
+            if _title_like(tokens, text, q):
+                scare.append((q.start, q.end))
             continue  # a quoted fragment of reported speech: the candidate becomes a mixed quote
         if not _speech_like(doc, tokens, text, q):
             scare.append((q.start, q.end))
             continue
         att = None
-        if q.continued and prev_direct is not None:
+        if not q.continued:
+            chain = []
+        if q.continued and prev_direct is not None and prev_direct.speaker is not None:
             att = _copy(prev_direct, q, 0.85, "continued")
         if att is None:
-            near = _cue_near(doc, tokens, q, taken_cues)
+            near = _cue_near(doc, tokens, q, text, taken_cues)
             if near is not None:
                 verb, subj = near
                 taken_cues.add(verb.i)
                 att = Attribution(q.start, q.end, (verb.idx, verb.idx + len(verb)), "speech", np_span(subj),
                                   subj, confidence=0.85, pattern="quote+near", direct=True, cue_token=verb)
-        if att is None and prev_direct is not None and _close(text, prev_direct.end, q.start):
-            att = _copy(prev_direct, q, 0.7, "quote+previous")
+        prev = _previous(prev_direct, cands, q.start)
+        if att is None and prev is not None and _close(text, prev, q.start):
+            att = _copy(prev, q, 0.7, "quote+previous")
         if att is None:
             att = Attribution(q.start, q.end, None, "speech", None, confidence=0.5, pattern="quote",
                               direct=True)
+        if att.speaker is not None:  # the speaker named after the last paragraph of a long quote
+            for earlier in chain:
+                if earlier.speaker is None:
+                    earlier.speaker, earlier.speaker_head, earlier.cue = att.speaker, att.speaker_head, att.cue
+                    earlier.cue_token, earlier.confidence, earlier.pattern = att.cue_token, 0.7, "continued"
         result.append(att)
+        chain.append(att)
         prev_direct = att
     direct_spans = [(a.start, a.end) for a in result]
     for k, a in enumerate(cands):
@@ -349,16 +493,28 @@ def extract(doc, text: str, nested: bool = True) -> tuple[list[Attribution], lis
     return sorted(result, key=lambda a: (a.start, a.end)), scare
 
 
+def _previous(prev_direct: Attribution | None, cands: list[Attribution], pos: int) -> Attribution | None:
+    """The attribution with a speaker that ends last before ``pos``."""
+    best = prev_direct if prev_direct is not None and prev_direct.end <= pos else None
+    for a in cands:
+        if a.speaker is not None and a.end <= pos and (best is None or a.end > best.end):
+            best = a
+    return best
+
+
 def _copy(prev: Attribution, q: QuoteSpan, confidence: float, pattern: str) -> Attribution:
     return Attribution(q.start, q.end, prev.cue, prev.cue_kind, prev.speaker, prev.speaker_head,
                        confidence=min(confidence, prev.confidence), pattern=pattern, direct=True,
                        cue_token=prev.cue_token)
 
 
-def _close(text: str, end: int, start: int) -> bool:
-    """The previous quote ended in this or the previous paragraph, with little text between."""
-    gap = text[end:start]
-    return gap.count("\n") <= 2 and len(gap.strip()) < 40
+def _close(text: str, prev: Attribution, start: int) -> bool:
+    """The previous attribution ended in this or the previous paragraph, with little text between
+    (or only its own "X said at ..." tail)."""
+    gap = text[prev.end:start]
+    if gap.count("\n") > 2 or re.search(r"[\"\u201c\u201d]", gap):
+        return False
+    return len(gap.strip()) < 40 or (prev.cue is not None and prev.end <= prev.cue[0] < start and len(gap) < 250)
 
 
 def _dedupe(atts: list[Attribution]) -> list[Attribution]:
@@ -369,3 +525,12 @@ def _dedupe(atts: list[Attribution]) -> list[Attribution]:
         if key not in best or a.confidence > best[key].confidence:
             best[key] = a
     return list(best.values())
+
+
+def _snap_to_marks(a: Attribution, quotes: list[QuoteSpan], text: str) -> None:
+    """Stretch content over a quotation mark the parse left outside ("were "senseless."")."""
+    for q in quotes:
+        if a.start <= q.start < a.end < q.end and not text[a.end:q.end].strip(" .,;:!?'\"\u201d\u2019"):
+            a.end = q.end
+        if q.start < a.start < q.end <= a.end and not text[q.start:a.start].strip(" '\"\u201c\u2018`"):
+            a.start = q.start

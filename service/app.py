@@ -10,12 +10,15 @@ from typing import Mapping
 from flask import Flask, g, request
 from flask_smorest import Api
 
-from . import errors
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import auth, errors
 from .celery_app import celery_init_app
 from .config import Settings
 from .logging import configure_logging, request_id_var
 from .pipeline import Pipeline
 from .plugins import PluginHost, build_plugin_host
+from .schemas import ProblemSchema
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -29,6 +32,27 @@ class Newsdesk:
     host: PluginHost
     pipeline: Pipeline
     store: Store
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api with RFC 9457 problem documents as the documented error shape."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+
+class PrefixMiddleware:
+    """Serve the app under ``prefix`` too (``/newsdesk/v1/...``), so generated links carry it."""
+
+    def __init__(self, wsgi_app, prefix: str):
+        self.wsgi_app = wsgi_app
+        self.prefix = prefix
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path == self.prefix or path.startswith(self.prefix + "/"):
+            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + self.prefix
+            environ["PATH_INFO"] = path[len(self.prefix):] or "/"
+        return self.wsgi_app(environ, start_response)
 
 
 def create_app(test_config: Mapping[str, str] | None = None, role: str = "api") -> Flask:
@@ -48,14 +72,13 @@ def create_app(test_config: Mapping[str, str] | None = None, role: str = "api") 
     app.extensions["newsdesk"] = Newsdesk(settings, host, Pipeline(host, settings), store)
     celery_init_app(app)
 
-    api = Api(app)
+    api = ProblemApi(app)
     from .api.analyzers import blp as analyzers_blp
     from .api.documents import blp as documents_blp
     from .api.health import blp as health_blp
 
     for blp in (documents_blp, analyzers_blp, health_blp):
         api.register_blueprint(blp)
-    errors.init_app(app)  # after Api, so problem documents replace smorest's error format
 
     @app.before_request
     def take_request_id():
@@ -67,6 +90,14 @@ def create_app(test_config: Mapping[str, str] | None = None, role: str = "api") 
     def give_request_id(response):
         response.headers["X-Request-ID"] = getattr(g, "request_id", "")
         return response
+
+    errors.init_app(app)  # after Api, so problem documents replace smorest's error format
+    auth.init_app(app)
+    if settings.path_prefix:
+        app.wsgi_app = PrefixMiddleware(app.wsgi_app, settings.path_prefix)
+    if settings.proxy_hops:
+        n = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
 
     if role == "worker" and any(a.meta.needs_parse for a in host.analyzers.values()):
         app.extensions["newsdesk"].pipeline.nlp  # load before the pool forks: children share it

@@ -1,9 +1,15 @@
 """Celery bound to the Flask app (the Flask pattern): tasks run inside an app context."""
 from __future__ import annotations
 
+import logging
+import threading
+import time
+
 from celery import Celery, Task
+from celery.signals import worker_ready
 from flask import Flask
 
+log = logging.getLogger(__name__)
 DEFAULT_QUEUE = "newsdesk"
 
 
@@ -15,7 +21,7 @@ def celery_init_app(app: Flask) -> Celery:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
-    celery = Celery(app.name, task_cls=FlaskTask, include=["service.tasks"])
+    celery = Celery(app.name, task_cls=FlaskTask, include=["service.tasks", "service.webhooks"])
     celery.conf.update(
         broker_url=settings.broker,
         broker_connection_retry_on_startup=True,
@@ -37,4 +43,19 @@ def celery_init_app(app: Flask) -> Celery:
     )
     celery.set_default()
     app.extensions["celery"] = celery
+
+    @worker_ready.connect(weak=False)
+    def start_recovery_sweep(sender=None, **kwargs):
+        from .tasks import recover_stale
+
+        def sweep():
+            while True:
+                try:
+                    recover_stale(app)
+                except Exception:
+                    log.exception("recovery sweep failed")
+                time.sleep(max(5, settings.recovery_after_seconds / 5))
+
+        threading.Thread(target=sweep, name="recovery-sweep", daemon=True).start()
+
     return celery

@@ -179,5 +179,47 @@ def plugins(ctx):
         sys.exit(1)
 
 
+
+@main.group()
+def keys():
+    """Create, list and revoke API keys (stored hashed in Redis)."""
+
+
+def _store():
+    from .store import Store
+
+    s = _settings()
+    return Store.from_url(s.redis, s.key_prefix)
+
+
+@keys.command("create")
+@click.option("--name", required=True, help="Who the key is for.")
+@click.option("--scope", "scopes", multiple=True, default=("read",), show_default=True,
+              type=click.Choice(["read", "write", "admin"]))
+@click.option("--rate-limit", default=0, type=int, help="Requests per minute (0: the deployment default).")
+def keys_create(name, scopes, rate_limit):
+    """Create a key and print it once."""
+    from .auth import new_key
+
+    key_id, token = new_key(_store(), name, list(scopes), rate_limit)
+    click.echo(json.dumps({"id": key_id, "key": token, "scopes": list(scopes)}))
+
+
+@keys.command("list")
+def keys_list():
+    """List keys (never their secrets)."""
+    for rec in _store().list_keys():
+        click.echo(json.dumps(rec))
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+def keys_revoke(key_id):
+    """Revoke a key by id."""
+    if not _store().delete_key(key_id):
+        raise click.ClickException(f"no key {key_id}")
+    click.echo(f"revoked {key_id}")
+
+
 if __name__ == "__main__":
     main()

@@ -32,10 +32,32 @@ def _list(v: str) -> tuple[str, ...]:
     return tuple(x.strip() for x in v.split(",") if x.strip())
 
 
+def _prefix(v: str) -> str:
+    v = v.strip().rstrip("/")
+    if v and (not v.startswith("/") or " " in v):
+        raise ValueError("expected a path such as /newsdesk")
+    return v
+
+
 def _url(v: str) -> str:
     if "://" not in v:
         raise ValueError("expected a URL such as redis://host:6379/0")
     return v
+
+
+def _read_settings_file(path: str) -> dict[str, str]:
+    """``KEY=value`` lines (``#`` comments); the environment wins over the file."""
+    try:
+        lines = open(path, encoding="utf-8").read().splitlines()
+    except OSError as exc:
+        raise SettingsError(f"NEWSDESK_SETTINGS_FILE={path!r}: {exc.strerror}") from None
+    out = {}
+    for line in lines:
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            out[key.strip()] = value.strip().strip('"').strip("'")
+    return out
 
 
 @dataclass(frozen=True)
@@ -56,6 +78,17 @@ class Settings:
     worker_concurrency: int = 0  # 0: one per CPU
     worker_batch_size: int = 8  # documents parsed together with nlp.pipe when they queue up
     key_prefix: str = "newsdesk"
+    path_prefix: str = ""  # e.g. /newsdesk when a gateway forwards /newsdesk/v1/... unchanged
+    proxy_hops: int = 0  # X-Forwarded-* headers trusted from this many proxies
+    auth: bool = False  # API keys required (on in the container image)
+    rate_limit_per_minute: int = 0  # default per key (0: unlimited); a key may carry its own
+    batch_max: int = 100
+    idempotency_ttl_seconds: int = 86400
+    webhook_secret: str | None = None  # HMAC-SHA256 key for signing callbacks
+    webhook_allow_private: bool = False  # allow callbacks to loopback/private/link-local addresses
+    webhook_max_attempts: int = 6
+    webhook_backoff_seconds: float = 2.0  # first retry delay; doubles each attempt
+    recovery_after_seconds: int = 300  # documents queued longer than this are re-enqueued
     analyzer_config: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     _PARSERS = {
@@ -63,6 +96,9 @@ class Settings:
         "load_plugins": _list, "block_plugins": _list, "plugin_modules": _list, "disabled_analyzers": _list,
         "result_ttl_seconds": _int, "trace_plugins": _bool, "analyzer_time_limit": _float,
         "visibility_timeout": _int, "worker_concurrency": _int, "worker_batch_size": _int,
+        "path_prefix": _prefix, "proxy_hops": _int, "auth": _bool, "rate_limit_per_minute": _int,
+        "batch_max": _int, "idempotency_ttl_seconds": _int, "webhook_allow_private": _bool,
+        "webhook_max_attempts": _int, "webhook_backoff_seconds": _float, "recovery_after_seconds": _int,
     }
 
     @property
@@ -77,6 +113,8 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
         """Parse ``NEWSDESK_*`` variables; raise :class:`SettingsError` listing every bad one."""
         env = os.environ if environ is None else environ
+        if env.get("NEWSDESK_SETTINGS_FILE"):
+            env = {**_read_settings_file(env["NEWSDESK_SETTINGS_FILE"]), **env}
         values: dict[str, Any] = {}
         errors: list[str] = []
         for f in fields(cls):
@@ -93,7 +131,8 @@ class Settings:
                 errors.append(f"{var}={raw!r}: {exc}")
         for name, lo in (("max_body_bytes", 1), ("result_ttl_seconds", 0),
                          ("analyzer_time_limit", 0.001), ("visibility_timeout", 1),
-                         ("worker_concurrency", 0), ("worker_batch_size", 1)):
+                         ("worker_concurrency", 0), ("worker_batch_size", 1), ("proxy_hops", 0),
+                         ("rate_limit_per_minute", 0), ("batch_max", 1), ("webhook_max_attempts", 1)):
             if name in values and values[name] < lo:
                 errors.append(f"NEWSDESK_{name.upper()}={env['NEWSDESK_' + name.upper()]!r}: must be >= {lo}")
         if values.get("log_level", "INFO").upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:

@@ -18,10 +18,12 @@ PROBLEMS = {
     "not-found": (404, "Not found"),
     "document-not-found": (404, "Document not found"),
     "method-not-allowed": (405, "Method not allowed"),
+    "conflict": (409, "Conflict"),
     "payload-too-large": (413, "Payload too large"),
     "unsupported-media-type": (415, "Unsupported media type"),
     "validation": (422, "Validation failed"),
     "unknown-analyzer": (422, "Unknown analyzer"),
+    "idempotency-key-reused": (422, "Idempotency key reused"),
     "rate-limited": (429, "Too many requests"),
     "internal": (500, "Internal server error"),
     "service-unavailable": (503, "Service unavailable"),
@@ -46,7 +48,7 @@ class ProblemError(Exception):
 def problem_response(code: str, detail: str, status: int | None = None, headers=None, **extensions):
     status_, title = PROBLEMS[code]
     body = {"type": BASE + code, "title": title, "status": status or status_, "detail": detail,
-            "instance": request.path, **extensions}
+            "instance": request.script_root + request.path, **extensions}
     rid = getattr(g, "request_id", None)
     if rid:
         body["request_id"] = rid

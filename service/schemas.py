@@ -39,14 +39,88 @@ class DocumentIn(Schema):
     metadata = fields.Dict(keys=fields.String(), allow_none=True)
     analyzers = fields.List(fields.String(), allow_none=True, metadata={
         "description": "Run only these analyzers (their requirements are added)"})
+    callback_url = fields.Url(allow_none=True, schemes={"http", "https"}, metadata={
+        "description": "Called with the finished document (POST, signed with HMAC-SHA256)"})
+    dedupe = fields.Boolean(load_default=False, metadata={
+        "description": "Return the existing document when the same text was submitted before"})
 
 
 class Links(Schema):
     self = fields.String()
 
 
+class BatchIn(Schema):
+    """Several documents in one request; each item is validated on its own."""
+
+    documents = fields.List(fields.Raw(), required=True, validate=validate.Length(min=1))
+    analyzers = fields.List(fields.String(), allow_none=True)
+    callback_url = fields.Url(allow_none=True, schemes={"http", "https"})
+    dedupe = fields.Boolean(load_default=False)
+
+
+class BatchItemOut(Schema):
+    index = fields.Integer()
+    id = fields.String(allow_none=True)
+    status = fields.String()
+    errors = fields.Dict()
+    detail = fields.String()
+
+
+class BatchOut(Schema):
+    id = fields.String(required=True)
+    status = fields.String()
+    submitted_at = fields.String()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    items = fields.List(fields.Nested(BatchItemOut))
+    links = fields.Nested(Links)
+
+
+class SearchArgs(Schema):
+    entity = fields.String(metadata={"description": "canonical entity name (case-insensitive)"})
+    entity_type = fields.String(validate=validate.OneOf(
+        ("person", "organization", "location", "group", "event", "other")))
+    topic = fields.String(validate=validate.Regexp(r"^medtop:\d{8}$"), metadata={"description": "IPTC qcode"})
+    speaker = fields.String(metadata={"description": "quote speaker (canonical name)"})
+    published_from = IsoDateOrDateTime(metadata={"type": "string"})
+    published_to = IsoDateOrDateTime(metadata={"type": "string"})
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+    cursor = fields.String()
+
+
+class DocumentSummary(Schema):
+    id = fields.String()
+    status = fields.String()
+    title = fields.String(allow_none=True)
+    published_at = fields.String(allow_none=True)
+    submitted_at = fields.String()
+    links = fields.Nested(Links)
+
+
+class DocumentListOut(Schema):
+    documents = fields.List(fields.Nested(DocumentSummary))
+    next_cursor = fields.String(allow_none=True)
+
+
+class EntityArgs(Schema):
+    q = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+
+
+class EntityOut(Schema):
+    name = fields.String()
+    type = fields.String()
+    documents = fields.Integer()
+    recent = fields.List(fields.String())
+
+
+class EntityListOut(Schema):
+    entities = fields.List(fields.Nested(EntityOut))
+
+
 class SubmitOut(Schema):
     id = fields.String(required=True)
+    deduplicated = fields.Boolean()
     status = fields.String(validate=validate.OneOf(STATUSES))
     plan = fields.List(fields.String())
     links = fields.Nested(Links)

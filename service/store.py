@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 import redis
 
+from .indexing import index_terms, norm, publication_day
 from .pipeline import document_body, overall_status
 
 FINISHED = ("done", "failed")
@@ -36,6 +37,21 @@ class Store:
         self._hset_existing = client.register_script(
             "if redis.call('exists', KEYS[1]) == 1 then return redis.call('hset', KEYS[1], unpack(ARGV)) end "
             "return false")
+        # a result and its index entries in one step: KEYS = doc, its index list, index keys...;
+        # ARGV = field, value, doc id, submit score, then (key, score) pairs for the index keys
+        self._save_indexed = client.register_script("""
+            if redis.call('exists', KEYS[1]) == 0 then return 0 end
+            redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
+            for i = 3, #KEYS do
+                redis.call('zadd', KEYS[i], ARGV[4 + i - 2], ARGV[3])
+                redis.call('sadd', KEYS[2], KEYS[i])
+            end
+            return 1""")
+        self._delete_indexed = client.register_script("""
+            for _, key in ipairs(redis.call('smembers', KEYS[2])) do redis.call('zrem', key, ARGV[1]) end
+            redis.call('zrem', KEYS[3], ARGV[1])
+            redis.call('del', KEYS[2])
+            return redis.call('del', KEYS[1])""")
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "newsdesk", ttl_seconds: int = 0) -> "Store":
@@ -52,26 +68,54 @@ class Store:
     def ping(self) -> bool:
         return bool(self.r.ping())
 
-    def save_document(self, doc_id: str, document: dict, plan: list[str], request_id: str | None = None) -> str:
+    def save_document(self, doc_id: str, document: dict, plan: list[str], request_id: str | None = None,
+                      callback_url: str | None = None) -> str:
         """Write a new document (status ``queued``) before it is enqueued; return its submit time."""
         submitted = now_iso()
         key = self._doc(doc_id)
+        fields = {"document": json.dumps(document, ensure_ascii=False), "plan": json.dumps(plan),
+                  "submitted_at": submitted, "request_id": request_id or ""}
+        if callback_url:
+            fields["callback_url"] = callback_url
         with self.r.pipeline(transaction=True) as p:
-            p.hset(key, mapping={"document": json.dumps(document, ensure_ascii=False),
-                                 "plan": json.dumps(plan), "submitted_at": submitted,
-                                 "request_id": request_id or ""})
+            p.hset(key, mapping=fields)
             if self.ttl:
                 p.expire(key, self.ttl)
             p.zadd(self._submitted(), {doc_id: time.time()})
+            p.zadd(self._pending(), {doc_id: time.time()})
+            if document.get("published_at"):
+                day = publication_day(None, document)
+                if day is not None:
+                    p.zadd(self._idx("published"), {doc_id: day})
+                    p.sadd(self._doc_index(doc_id), self._idx("published"))
             p.execute()
         return submitted
 
+    def _pending(self) -> str:
+        return f"{self.prefix}:idx:pending"
+
+    def stale_pending(self, older_than: float, limit: int = 100) -> list[str]:
+        """Documents accepted more than ``older_than`` seconds ago that have not finished."""
+        rows = self.r.zrangebyscore(self._pending(), "-inf", time.time() - older_than, start=0, num=limit)
+        return [r.decode() for r in rows]
+
+    def touch_pending(self, doc_id: str) -> None:
+        self.r.zadd(self._pending(), {doc_id: time.time()}, xx=True)
+
+    def try_lock(self, name: str, seconds: int) -> bool:
+        return bool(self.r.set(f"{self.prefix}:lock:{name}", "1", nx=True, ex=seconds))
+
+    def _doc_index(self, doc_id: str) -> str:
+        return f"{self.prefix}:idx:doc:{doc_id}"
+
+    def _idx(self, term: str) -> str:
+        return f"{self.prefix}:idx:{term}"
+
     def delete_document(self, doc_id: str) -> bool:
-        with self.r.pipeline(transaction=True) as p:
-            p.delete(self._doc(doc_id))
-            p.zrem(self._submitted(), doc_id)
-            deleted, _ = p.execute()
-        return bool(deleted)
+        """Remove the document, its results and every index entry, atomically."""
+        self.r.zrem(self._pending(), doc_id)
+        keys = [self._doc(doc_id), self._doc_index(doc_id), self._submitted()]
+        return bool(self._delete_indexed(keys, [doc_id]))
 
     def load(self, doc_id: str) -> dict | None:
         """The raw record: document, plan, sections and timestamps; ``None`` if unknown."""
@@ -86,6 +130,7 @@ class Store:
             "submitted_at": fields.get("submitted_at"),
             "completed_at": fields.get("completed_at") or None,
             "request_id": fields.get("request_id") or None,
+            "callback_url": fields.get("callback_url") or None,
         }
 
     def body(self, doc_id: str) -> dict | None:
@@ -104,13 +149,28 @@ class Store:
     def save_result(self, doc_id: str, name: str, section: dict) -> str | None:
         """Store one analyzer's section; return the overall status once the plan has finished."""
         key = self._doc(doc_id)
-        self._hset_existing([key], [f"result:{name}", json.dumps(section, ensure_ascii=False)])
+        value = json.dumps(section, ensure_ascii=False)
+        score = self.r.zscore(self._submitted(), doc_id) or time.time()
+        index: list[tuple[str, float]] = []
+        if section.get("status") == "done":
+            for term, display in index_terms(name, section.get("result") or {}):
+                index.append((self._idx(term), score))
+                if display:
+                    self.r.hset(self._idx("entities"), term.split(":", 1)[1], display)
+            if name == "dates":
+                rec = self.load(doc_id)
+                day = publication_day(section.get("result"), rec["document"] if rec else {})
+                if day is not None:
+                    index.append((self._idx("published"), day))
+        self._save_indexed([key, self._doc_index(doc_id), *[k for k, _ in index]],
+                           [f"result:{name}", value, doc_id, score, *[s for _, s in index]])
         rec = self.load(doc_id)
         if rec is None:
             return None  # deleted while it was being analysed
         status = overall_status(rec["plan"], rec["sections"])
         if status in ("done", "partial", "failed") and not rec["completed_at"]:
             self.r.hset(key, "completed_at", now_iso())
+            self.r.zrem(self._pending(), doc_id)
         return status
 
     def reset_sections(self, doc_id: str, names: list[str], plan: list[str]) -> None:
@@ -121,10 +181,159 @@ class Store:
                 p.hdel(key, *[f"result:{n}" for n in names])
             p.hset(key, "plan", json.dumps(plan))
             p.hdel(key, "completed_at")
+            p.zadd(self._pending(), {doc_id: time.time()})
             p.execute()
 
-    def document_ids(self, limit: int = 50, before: float | None = None) -> list[tuple[str, float]]:
-        """Newest first; ``before`` is an exclusive score cursor."""
+    def search(self, terms: list[str], limit: int, before: float | None = None,
+               published: tuple[float, float] | None = None, status: str | None = None) -> list[tuple[str, float]]:
+        """Document ids (newest first) in every ``idx:<term>``, after the ``before`` cursor."""
+        source = self._submitted()
+        tmp = None
+        keys = [self._idx(t) for t in terms]
+        if published:
+            tmp_pub = f"{self.prefix}:tmp:{secrets.token_hex(8)}"
+            self.r.zrangestore(tmp_pub, self._idx("published"), published[0], published[1], byscore=True)
+            self.r.expire(tmp_pub, 30)
+            keys.append(tmp_pub)
+        if keys:
+            tmp = f"{self.prefix}:tmp:{secrets.token_hex(8)}"
+            with self.r.pipeline() as p:  # scores from the submission index, membership from all
+                p.zinterstore(tmp, {source: 1, **{k: 0 for k in keys}})
+                p.expire(tmp, 30)
+                p.execute()
+            source = tmp
+        out: list[tuple[str, float]] = []
         top = f"({before}" if before is not None else "+inf"
-        rows = self.r.zrevrangebyscore(self._submitted(), top, "-inf", start=0, num=limit, withscores=True)
-        return [(k.decode(), s) for k, s in rows]
+        while len(out) < limit:
+            rows = self.r.zrevrangebyscore(source, top, "-inf", start=0, num=max(limit, 50), withscores=True)
+            if not rows:
+                break
+            ids = [k.decode() for k, _ in rows]
+            states = self.statuses(ids)
+            for (doc_id, score) in zip(ids, (s for _, s in rows)):
+                if states[doc_id] is None:
+                    self.r.zrem(self._submitted(), doc_id)  # expired by retention: clean lazily
+                elif status is None or states[doc_id] == status:
+                    out.append((doc_id, score))
+                    if len(out) == limit:
+                        break
+            top = f"({rows[-1][1]}"
+        return out
+
+    def entities(self, query: str, limit: int = 20) -> list[dict]:
+        """Entities whose name contains ``query``, with their document counts."""
+        q = norm(query).replace("*", "").replace("?", "").replace("[", "")
+        rows = []
+        for key, display in self.r.hscan_iter(self._idx("entities"), match=f"*{q}*", count=500):
+            etype, _, _ = key.decode().partition(":")
+            count = self.r.zcard(self._idx(f"entity:{key.decode()}"))
+            if count:
+                rows.append({"name": display.decode(), "type": etype, "documents": count})
+        rows.sort(key=lambda r: (-r["documents"], r["name"]))
+        return rows[:limit]
+
+    def entity_documents(self, etype: str, name: str, limit: int = 10) -> list[str]:
+        return [k.decode() for k in self.r.zrevrange(self._idx(f"entity:{etype}:{norm(name)}"), 0, limit - 1)]
+
+    # --- API keys (only hashes are stored) ---------------------------------------------
+
+    def _key(self, key_id: str) -> str:
+        return f"{self.prefix}:key:{key_id}"
+
+    def save_key(self, key_id: str, digest: str, name: str, scopes: list[str], rate_limit: int) -> None:
+        self.r.hset(self._key(key_id), mapping={"digest": digest, "name": name, "scopes": ",".join(scopes),
+                                                "rate_limit": rate_limit, "created_at": now_iso()})
+
+    def get_key(self, key_id: str) -> dict | None:
+        raw = self.r.hgetall(self._key(key_id))
+        if not raw:
+            return None
+        rec = {k.decode(): v.decode() for k, v in raw.items()}
+        rec["scopes"] = [s for s in rec.get("scopes", "").split(",") if s]
+        rec["rate_limit"] = int(rec.get("rate_limit") or 0)
+        return {"id": key_id, **rec}
+
+    def list_keys(self) -> list[dict]:
+        ids = sorted(k.decode().rsplit(":", 1)[1] for k in self.r.scan_iter(self._key("*")))
+        return [{k: v for k, v in self.get_key(i).items() if k != "digest"} for i in ids]
+
+    def delete_key(self, key_id: str) -> bool:
+        return bool(self.r.delete(self._key(key_id)))
+
+    def hit_rate_limit(self, who: str, limit: int, window: int = 60) -> int:
+        """Count one request in a fixed window; return seconds to wait (0 when allowed)."""
+        now = time.time()
+        slot = int(now // window)
+        key = f"{self.prefix}:rate:{who}:{slot}"
+        with self.r.pipeline() as p:
+            p.incr(key)
+            p.expire(key, window + 1)
+            count, _ = p.execute()
+        return 0 if count <= limit else max(1, int((slot + 1) * window - now + 0.999))
+
+    # --- idempotency --------------------------------------------------------------------
+
+    def _idem(self, scope: str, key: str) -> str:
+        return f"{self.prefix}:idem:{scope}:{key}"
+
+    def claim_idempotency(self, scope: str, key: str, fingerprint: str, ttl: int) -> dict | None:
+        """Reserve ``key``; return the stored record if it was already used (else ``None``)."""
+        k = self._idem(scope, key)
+        if self.r.set(k, json.dumps({"fingerprint": fingerprint}), nx=True, ex=ttl):
+            return None
+        raw = self.r.get(k)
+        return json.loads(raw) if raw else None
+
+    def finish_idempotency(self, scope: str, key: str, fingerprint: str, response: dict, ttl: int) -> None:
+        self.r.set(self._idem(scope, key), json.dumps({"fingerprint": fingerprint, "response": response}), ex=ttl)
+
+    def release_idempotency(self, scope: str, key: str) -> None:
+        self.r.delete(self._idem(scope, key))
+
+    # --- deduplication of identical text ------------------------------------------------
+
+    def _text(self, digest: str) -> str:
+        return f"{self.prefix}:idx:text:{digest}"
+
+    def document_with_text(self, digest: str) -> str | None:
+        doc_id = self.r.get(self._text(digest))
+        if doc_id and self.r.exists(self._doc(doc_id.decode())):
+            return doc_id.decode()
+        return None
+
+    def remember_text(self, digest: str, doc_id: str) -> None:
+        self.r.set(self._text(digest), doc_id, ex=self.ttl or None)
+        self.r.hset(self._doc(doc_id), "text_digest", digest)
+
+    # --- batches ------------------------------------------------------------------------
+
+    def _batch(self, batch_id: str) -> str:
+        return f"{self.prefix}:batch:{batch_id}"
+
+    def save_batch(self, batch_id: str, items: list[dict]) -> str:
+        submitted = now_iso()
+        self.r.hset(self._batch(batch_id), mapping={"items": json.dumps(items), "submitted_at": submitted})
+        if self.ttl:
+            self.r.expire(self._batch(batch_id), self.ttl)
+        return submitted
+
+    def get_batch(self, batch_id: str) -> dict | None:
+        raw = self.r.hgetall(self._batch(batch_id))
+        if not raw:
+            return None
+        return {"items": json.loads(raw[b"items"]), "submitted_at": raw[b"submitted_at"].decode()}
+
+    def statuses(self, doc_ids: list[str]) -> dict[str, str | None]:
+        """Overall status per document (``None`` when it no longer exists), in one round trip."""
+        with self.r.pipeline(transaction=False) as p:
+            for d in doc_ids:
+                p.hgetall(self._doc(d))
+            rows = p.execute()
+        out = {}
+        for d, raw in zip(doc_ids, rows):
+            if not raw or b"plan" not in raw:
+                out[d] = None
+                continue
+            sections = {k.decode()[7:]: json.loads(v) for k, v in raw.items() if k.startswith(b"result:")}
+            out[d] = overall_status(json.loads(raw[b"plan"]), sections)
+        return out

@@ -71,9 +71,36 @@ def run_analysis(self, document_id: str, analyzers: list[str], request_id: str |
     if body is None:
         return
     log.info("document finished", extra={"status": body["status"]})
+    if rec.get("callback_url"):
+        from .webhooks import deliver
+
+        deliver.apply_async((document_id, rec["callback_url"]))
     for impl in pm.hook.analysis_completed.get_hookimpls():
         try:  # completion hooks never fail the document
             impl.function(**{k: v for k, v in {"document": document, "results": body["analysis"]}.items()
                              if k in impl.argnames})
         except Exception:
             log.exception("analysis_completed hook failed", extra={"plugin": impl.plugin_name})
+
+
+def recover_stale(app) -> int:
+    """Re-enqueue documents accepted long ago that never finished (e.g. a message lost by the
+    broker); running a document twice is harmless, so at-least-once is safe."""
+    ext = app.extensions["newsdesk"]
+    store, settings = ext.store, ext.settings
+    if not store.try_lock("recovery", max(10, settings.recovery_after_seconds // 2)):
+        return 0  # another worker swept recently
+    count = 0
+    with app.app_context():
+        for doc_id in store.stale_pending(settings.recovery_after_seconds):
+            rec = store.load(doc_id)
+            if rec is None:
+                store.delete_document(doc_id)
+                continue
+            remaining = [n for n in rec["plan"] if rec["sections"].get(n, {}).get("status") not in ("done", "failed")]
+            store.touch_pending(doc_id)
+            if remaining:
+                enqueue(doc_id, remaining, rec.get("request_id"))
+                count += 1
+                log.warning("re-enqueued a stale document", extra={"document_id": doc_id})
+    return count

@@ -47,6 +47,10 @@ def service_env(redis_server, tmp_path_factory):
         "NEWSDESK_PLUGIN_MODULES": "tests.plugins.faulty",
         "NEWSDESK_MAX_BODY_BYTES": "200000",
         "NEWSDESK_LOG_LEVEL": "INFO",
+        "NEWSDESK_WEBHOOK_SECRET": "test-secret",
+        "NEWSDESK_WEBHOOK_ALLOW_PRIVATE": "1",  # the test receiver listens on loopback
+        "NEWSDESK_WEBHOOK_BACKOFF_SECONDS": "0.2",
+        "NEWSDESK_BATCH_MAX": "5",
         "PYTHONPATH": str(ROOT),
     }
 
@@ -66,17 +70,34 @@ def worker(service_env, tmp_path_factory):
     stop([proc])
 
 
+def start_api(env, log_dir):
+    """``newsdesk serve`` on a free port; return (base URL, process, log path)."""
+    port = free_port()
+    log = log_dir / "api.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
+                                env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    wait_for(lambda: proc.poll() is not None or requests.get(base + "/healthz", timeout=1).ok, 120, what="API up")
+    assert proc.poll() is None, log.read_text()
+    return base, proc, log
+
+
 @pytest.fixture(scope="session")
 def api(service_env, worker, tmp_path_factory):
     """Base URL of the API served by gunicorn (real HTTP), with a worker behind it."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("api") / "api.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
-                                env=service_env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    wait_for(lambda: requests.get(base + "/healthz", timeout=1).ok, 120, what="API up")
+    base, proc, _ = start_api(service_env, tmp_path_factory.mktemp("api"))
     yield base
+    stop([proc])
+
+
+@pytest.fixture(scope="session")
+def secured_api(service_env, worker, tmp_path_factory):
+    """A second API on the same Redis and worker with API keys on, behind a gateway prefix."""
+    env = {**service_env, "NEWSDESK_AUTH": "1", "NEWSDESK_RATE_LIMIT_PER_MINUTE": "1000",
+           "NEWSDESK_PATH_PREFIX": "/newsdesk", "NEWSDESK_PROXY_HOPS": "1"}
+    base, proc, log = start_api(env, tmp_path_factory.mktemp("secured"))
+    yield {"base": base, "env": env, "log": log}
     stop([proc])
 
 

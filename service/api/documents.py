@@ -1,6 +1,7 @@
-"""``/v1/documents``: submit a document, read it with its analysis, delete it, re-analyze it."""
+"""``/v1/documents`` and ``/v1/batches``: submit, read, search, delete and re-analyze documents."""
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -8,31 +9,40 @@ import time
 from flask import current_app, g, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, validate
 
 from ..errors import ProblemError
+from ..indexing import norm
 from ..pipeline import UnknownAnalyzer
-from ..schemas import DocumentIn, DocumentOut, ProblemSchema, SubmitOut
+from ..schemas import (BatchIn, BatchOut, DocumentIn, DocumentListOut, DocumentOut, EntityArgs,
+                       EntityListOut, ProblemSchema, SearchArgs, SubmitOut)
 from ..store import new_document_id
 from ..tasks import enqueue
+from ..webhooks import UnsafeCallback, check_callback_url
 
 log = logging.getLogger(__name__)
-blp = Blueprint("documents", __name__, url_prefix="/v1/documents", description="Documents and their analysis")
+blp = Blueprint("documents", __name__, url_prefix="/v1", description="Documents and their analysis")
 FINISHED = ("done", "partial", "failed")
 _BODY_DOC = {"required": True, "content": {
     "application/json": {"schema": DocumentIn},
     "text/plain": {"schema": {"type": "string", "description": "the article text"}}}}
+_UNAVAILABLE = {"Retry-After": "5"}
 
 
 def _ext():
     return current_app.extensions["newsdesk"]
 
 
+def _json_body():
+    try:
+        return json.loads(request.get_data())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ProblemError("malformed-json", f"The body is not valid JSON: {exc}") from None
+
+
 def _read_submission() -> dict:
-    """Parse and validate the body (JSON document or plain text) into a document dict."""
+    """Parse the body (a JSON document or plain text) into a raw dict, not yet validated."""
     mimetype = request.mimetype
-    if request.content_length is None and not request.data:
-        raise ProblemError("validation", "The request has no body.", errors={"text": ["Missing data for required field."]})
     if mimetype == "text/plain":
         try:
             raw = {"text": request.get_data().decode(request.mimetype_params.get("charset", "utf-8"))}
@@ -40,19 +50,18 @@ def _read_submission() -> dict:
             raise ProblemError("bad-request", "The text/plain body is not valid UTF-8.") from None
         if request.args.get("analyzers"):
             raw["analyzers"] = request.args["analyzers"].split(",")
-    elif mimetype == "application/json" or mimetype.endswith("+json"):
-        try:
-            raw = json.loads(request.get_data())
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ProblemError("malformed-json", f"The body is not valid JSON: {exc}") from None
-    else:
-        raise ProblemError("unsupported-media-type",
-                           f"Content-Type {mimetype or '(none)'} is not supported; send "
-                           "application/json or text/plain.", headers={"Accept-Post": "application/json, text/plain"})
+        return raw
+    if mimetype == "application/json" or mimetype.endswith("+json"):
+        return _json_body()
+    raise ProblemError("unsupported-media-type", f"Content-Type {mimetype or '(none)'} is not supported; "
+                       "send application/json or text/plain.", headers={"Accept-Post": "application/json, text/plain"})
+
+
+def _validate(raw, schema=DocumentIn) -> dict:
     try:
-        return DocumentIn().load(raw)
+        return schema().load(raw)
     except ValidationError as exc:
-        raise ProblemError("validation", "The document has invalid fields.", errors=exc.messages) from None
+        raise ProblemError("validation", "The request has invalid fields.", errors=exc.messages) from None
 
 
 def _plan(wanted):
@@ -63,15 +72,50 @@ def _plan(wanted):
                            available=sorted(_ext().pipeline.analyzers)) from None
 
 
-def _submit(doc_id, document, plan) -> None:
-    """Store first, then enqueue; a broker failure answers 503 and leaves nothing behind."""
-    store = _ext().store
+def _check_callback(url):
+    if not url:
+        return
+    settings = _ext().settings
+    if not settings.webhook_secret:
+        raise ProblemError("validation", "This deployment has no webhook secret; callbacks are off.",
+                           errors={"callback_url": ["Callbacks are not configured."]})
     try:
-        store.save_document(doc_id, document, plan, g.request_id)
+        check_callback_url(url, settings.webhook_allow_private)
+    except UnsafeCallback as exc:
+        raise ProblemError("validation", str(exc), errors={"callback_url": [str(exc)]}) from None
+
+
+def _accept(document: dict) -> dict:
+    """Store a validated document, then enqueue it; return the submission body.
+
+    A store or broker failure answers 503 and leaves nothing behind, so an accepted
+    document is never dropped.
+    """
+    ext = _ext()
+    store = ext.store
+    wanted = document.pop("analyzers", None)
+    callback = document.pop("callback_url", None)
+    dedupe = document.pop("dedupe", False)
+    plan = _plan(wanted)
+    _check_callback(callback)
+    document = {k: v for k, v in document.items() if v is not None}
+    digest = hashlib.sha256(document["text"].encode()).hexdigest()
+    try:
+        if dedupe:
+            existing = store.document_with_text(digest)
+            if existing:
+                body = store.body(existing)
+                return {"id": existing, "status": body["status"], "plan": body["plan"], "deduplicated": True,
+                        "links": {"self": url_for("documents.Document", doc_id=existing)}}
+        doc_id = new_document_id()
+        store.save_document(doc_id, document, plan, g.request_id, callback)
+        store.remember_text(digest, doc_id)
+    except ProblemError:
+        raise
     except Exception as exc:
         log.error("store unavailable at submit: %s", exc)
         raise ProblemError("service-unavailable", "The document store is unavailable; retry later.",
-                           headers={"Retry-After": "5"}) from None
+                           headers=_UNAVAILABLE) from None
     try:
         if plan:
             enqueue(doc_id, plan, g.request_id)
@@ -82,37 +126,121 @@ def _submit(doc_id, document, plan) -> None:
         except Exception:
             log.exception("could not remove the unqueued document")
         raise ProblemError("service-unavailable", "The task queue is unavailable; retry later.",
-                           headers={"Retry-After": "5"}) from None
+                           headers=_UNAVAILABLE) from None
+    log.info("document accepted", extra={"document_id": doc_id, "plan": plan, "chars": len(document["text"])})
+    return {"id": doc_id, "status": "queued", "plan": plan,
+            "links": {"self": url_for("documents.Document", doc_id=doc_id)}}
 
 
-@blp.route("")
+def idempotent(view):
+    """Replay the first answer to a POST retried with the same ``Idempotency-Key``."""
+
+    def wrapper(*args, **kwargs):
+        key = request.headers.get("Idempotency-Key")
+        if not key:
+            return view(*args, **kwargs)
+        if len(key) > 255:
+            raise ProblemError("bad-request", "Idempotency-Key is longer than 255 characters.")
+        ext = _ext()
+        scope = (g.get("api_key") or {}).get("id", "anonymous")
+        fingerprint = hashlib.sha256(request.path.encode() + b"\0" + request.get_data()).hexdigest()
+        ttl = ext.settings.idempotency_ttl_seconds
+        seen = ext.store.claim_idempotency(scope, key, fingerprint, ttl)
+        if seen:
+            if seen["fingerprint"] != fingerprint:
+                raise ProblemError("idempotency-key-reused",
+                                   "This Idempotency-Key was used with a different request.")
+            if "response" not in seen:
+                raise ProblemError("conflict", "A request with this Idempotency-Key is still in progress.",
+                                   headers={"Retry-After": "1"})
+            r = seen["response"]
+            return r["body"], r["status"], {**r["headers"], "Idempotent-Replayed": "true"}
+        try:
+            body, status, headers = view(*args, **kwargs)
+        except Exception:
+            ext.store.release_idempotency(scope, key)  # a failed attempt may be retried
+            raise
+        ext.store.finish_idempotency(scope, key, fingerprint,
+                                     {"body": body, "status": status, "headers": headers}, ttl)
+        return body, status, headers
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def _cursor(value):
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise ProblemError("validation", "The cursor is not valid.", errors={"cursor": ["Not a valid cursor."]}) from None
+
+
+def _day(iso):
+    import datetime as dt
+
+    return float((dt.date.fromisoformat(iso[:10]) - dt.date(1970, 1, 1)).days)
+
+
+@blp.route("/documents")
 class Documents(MethodView):
-    @blp.doc(requestBody=_BODY_DOC)
-    @blp.response(202, SubmitOut)
+    @blp.doc(requestBody=_BODY_DOC, parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
+                                                 "schema": {"type": "string", "maxLength": 255}}])
+    @blp.response(202, SubmitOut, headers={"Location": {"schema": {"type": "string"}}})
     @blp.alt_response(400, schema=ProblemSchema, description="Malformed JSON")
+    @blp.alt_response(409, schema=ProblemSchema, description="Same Idempotency-Key in progress")
     @blp.alt_response(413, schema=ProblemSchema, description="Body too large")
     @blp.alt_response(415, schema=ProblemSchema, description="Unsupported media type")
     @blp.alt_response(422, schema=ProblemSchema, description="Invalid document")
     @blp.alt_response(503, schema=ProblemSchema, description="Store or queue unavailable")
+    @idempotent
     def post(self):
         """Submit a document for analysis; poll the ``Location`` for its results."""
-        document = _read_submission()
-        wanted = document.pop("analyzers", None)
-        plan = _plan(wanted)
-        doc_id = new_document_id()
-        document = {k: v for k, v in document.items() if v is not None}
-        _submit(doc_id, document, plan)
-        location = url_for("documents.Document", doc_id=doc_id)
-        log.info("document accepted", extra={"document_id": doc_id, "plan": plan, "chars": len(document["text"])})
-        return {"id": doc_id, "status": "queued", "plan": plan, "links": {"self": location}}, 202, {"Location": location}
+        body = _accept(_validate(_read_submission()))
+        return body, 202, {"Location": body["links"]["self"]}
+
+    @blp.arguments(SearchArgs, location="query")
+    @blp.response(200, DocumentListOut)
+    def get(self, args):
+        """Search documents by entity, topic, speaker, publication date and status, newest first."""
+        terms = []
+        if args.get("entity"):
+            etype = args.get("entity_type")
+            terms.append(f"entity:{etype}:{norm(args['entity'])}" if etype else f"entity:{norm(args['entity'])}")
+        elif args.get("entity_type"):
+            terms.append(f"entity_type:{args['entity_type']}")
+        if args.get("topic"):
+            terms.append(f"topic:{args['topic']}")
+        if args.get("speaker"):
+            terms.append(f"speaker:{norm(args['speaker'])}")
+        published = None
+        if args.get("published_from") or args.get("published_to"):
+            published = (_day(args["published_from"]) if args.get("published_from") else float("-inf"),
+                         _day(args["published_to"]) if args.get("published_to") else float("inf"))
+        store = _ext().store
+        rows = store.search(terms, args["limit"] + 1, _cursor(args.get("cursor")), published, args.get("status"))
+        page = rows[:args["limit"]]
+        docs = []
+        for doc_id, _ in page:
+            rec = store.load(doc_id)
+            if rec is None:
+                continue
+            body = store.body(doc_id)
+            docs.append({"id": doc_id, "status": body["status"], "title": rec["document"].get("title"),
+                         "published_at": rec["document"].get("published_at"),
+                         "submitted_at": rec["submitted_at"],
+                         "links": {"self": url_for("documents.Document", doc_id=doc_id)}})
+        return {"documents": docs, "next_cursor": repr(page[-1][1]) if len(rows) > args["limit"] else None}
 
 
 class WaitArgs(Schema):
-    wait = fields.Float(load_default=0, validate=lambda v: 0 <= v <= 60,
+    wait = fields.Float(load_default=0, validate=validate.Range(0, 60),
                         metadata={"description": "Hold up to this many seconds (max 60) for completion"})
 
 
-@blp.route("/<doc_id>")
+@blp.route("/documents/<doc_id>")
 class Document(MethodView):
     @blp.arguments(WaitArgs, location="query")
     @blp.response(200, DocumentOut)
@@ -134,7 +262,7 @@ class Document(MethodView):
     @blp.response(204)
     @blp.alt_response(404, schema=ProblemSchema, description="Unknown document")
     def delete(self, doc_id):
-        """Delete the document and its results."""
+        """Delete the document, its results and its index entries."""
         if not _ext().store.delete_document(doc_id):
             raise ProblemError("document-not-found", f"No document with id {doc_id!r}.")
 
@@ -144,7 +272,7 @@ class ReanalyzeIn(Schema):
         "description": "Analyzers to re-run; default: those whose installed version differs"})
 
 
-@blp.route("/<doc_id>/reanalyze")
+@blp.route("/documents/<doc_id>/reanalyze")
 class Reanalyze(MethodView):
     @blp.arguments(ReanalyzeIn, required=False)
     @blp.response(202, SubmitOut)
@@ -156,21 +284,94 @@ class Reanalyze(MethodView):
         rec = ext.store.load(doc_id)
         if rec is None:
             raise ProblemError("document-not-found", f"No document with id {doc_id!r}.")
-        if args.get("analyzers"):
-            rerun = _plan(args["analyzers"])
-        else:
-            installed = ext.pipeline.analyzers
-            rerun = [n for n, s in rec["sections"].items()
-                     if n in installed and s.get("version") != installed[n].meta.version]
-            rerun = _plan(rerun) if rerun else []
-        plan = [n for n in _plan(set(rec["plan"]) & set(ext.pipeline.analyzers) | set(rerun))]
+        installed = ext.pipeline.analyzers
+        named = args.get("analyzers") or [n for n, s in rec["sections"].items()
+                                          if n in installed and s.get("version") != installed[n].meta.version]
+        _plan(named)  # unknown names are a 422
+        plan = _plan(set(rec["plan"]) & set(installed) | set(named))
+        # prerequisites that already have a result are not re-run
+        rerun = [n for n in plan if n in named or rec["sections"].get(n, {}).get("status") != "done"]
         ext.store.reset_sections(doc_id, rerun, plan)
         if rerun:
             try:
                 enqueue(doc_id, rerun, g.request_id)
             except Exception:
                 raise ProblemError("service-unavailable", "The task queue is unavailable; retry later.",
-                                   headers={"Retry-After": "5"}) from None
+                                   headers=_UNAVAILABLE) from None
         location = url_for("documents.Document", doc_id=doc_id)
         return {"id": doc_id, "status": "queued" if rerun else "done", "plan": rerun,
                 "links": {"self": location}}, 202, {"Location": location}
+
+
+@blp.route("/batches")
+class Batches(MethodView):
+    @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": BatchIn}}})
+    @blp.response(202, BatchOut, headers={"Location": {"schema": {"type": "string"}}})
+    @blp.alt_response(400, schema=ProblemSchema, description="Malformed JSON")
+    @blp.alt_response(413, schema=ProblemSchema, description="Body too large")
+    @blp.alt_response(415, schema=ProblemSchema, description="Unsupported media type")
+    @blp.alt_response(422, schema=ProblemSchema, description="Invalid batch")
+    @idempotent
+    def post(self):
+        """Submit several documents; each item is accepted or rejected on its own."""
+        if not (request.mimetype == "application/json" or request.mimetype.endswith("+json")):
+            raise ProblemError("unsupported-media-type", "Send the batch as application/json.")
+        batch = _validate(_json_body(), BatchIn)
+        limit = _ext().settings.batch_max
+        if len(batch["documents"]) > limit:
+            raise ProblemError("validation", f"A batch holds at most {limit} documents.",
+                               errors={"documents": [f"Longer than {limit}."]})
+        shared = {k: batch[k] for k in ("analyzers", "callback_url", "dedupe") if batch.get(k) is not None}
+        items = []
+        for i, raw in enumerate(batch["documents"]):
+            try:
+                item = raw if isinstance(raw, dict) else {"text": raw} if isinstance(raw, str) else raw
+                accepted = _accept(_validate({**shared, **item} if isinstance(item, dict) else item))
+                items.append({"index": i, "id": accepted["id"], "status": "queued"})
+            except ProblemError as exc:
+                if exc.status >= 500:
+                    raise
+                items.append({"index": i, "id": None, "status": "rejected", "detail": exc.detail,
+                              **({"errors": exc.extensions["errors"]} if "errors" in exc.extensions else {})})
+        batch_id = new_document_id()
+        submitted = _ext().store.save_batch(batch_id, items)
+        body = _batch_body(batch_id, items, submitted)
+        return body, 202, {"Location": body["links"]["self"]}
+
+
+def _batch_body(batch_id, items, submitted):
+    statuses = _ext().store.statuses([i["id"] for i in items if i["id"]])
+    counts: dict[str, int] = {}
+    out = []
+    for item in items:
+        status = statuses.get(item["id"]) or "deleted" if item["id"] else "rejected"
+        counts[status] = counts.get(status, 0) + 1
+        out.append({**item, "status": status})
+    running = any(s in ("queued", "running") for s in counts)
+    return {"id": batch_id, "status": "running" if running else "done", "submitted_at": submitted,
+            "counts": counts, "items": out, "links": {"self": url_for("documents.Batch", batch_id=batch_id)}}
+
+
+@blp.route("/batches/<batch_id>")
+class Batch(MethodView):
+    @blp.response(200, BatchOut)
+    @blp.alt_response(404, schema=ProblemSchema, description="Unknown batch")
+    def get(self, batch_id):
+        """Progress of a batch: per-item status and counts."""
+        rec = _ext().store.get_batch(batch_id)
+        if rec is None:
+            raise ProblemError("not-found", f"No batch with id {batch_id!r}.")
+        return _batch_body(batch_id, rec["items"], rec["submitted_at"])
+
+
+@blp.route("/entities")
+class Entities(MethodView):
+    @blp.arguments(EntityArgs, location="query")
+    @blp.response(200, EntityListOut)
+    def get(self, args):
+        """Entities whose canonical name contains ``q``, with document counts and recent documents."""
+        store = _ext().store
+        rows = store.entities(args["q"], args["limit"])
+        for row in rows:
+            row["recent"] = store.entity_documents(row["type"], row["name"], 5)
+        return {"entities": rows}

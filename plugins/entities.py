@@ -1,0 +1,68 @@
+"""The ``entities`` analyzer: one canonical record per person, organisation, place, group or event."""
+from __future__ import annotations
+
+import logging
+
+from marshmallow import Schema, fields, validate
+
+from service import analyzer, hookimpl
+
+from .entities_records import acronym_mentions, cluster, mentions_of, record
+from .entities_spans import assign_roles, candidate_spans, gazetteer, repair, trained_ner
+from .entities_lexicon import lexicon
+
+log = logging.getLogger(__name__)
+
+
+class MentionSchema(Schema):
+    start = fields.Integer(required=True)
+    end = fields.Integer(required=True)
+    text = fields.String(required=True)
+    role = fields.String(required=True, allow_none=True)
+
+
+class EntitySchema(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(
+        ["person", "organization", "location", "group", "event", "other"]))
+    label = fields.String(required=True)
+    country_code = fields.String(required=True, allow_none=True, validate=validate.Length(equal=2))
+    salience = fields.Float(required=True, validate=validate.Range(0.0, 1.0))
+    mention_count = fields.Integer(required=True)
+    mentions = fields.List(fields.Nested(MentionSchema), required=True)
+    aliases = fields.List(fields.String())
+    acronym = fields.String()
+
+
+class Output(Schema):
+    entities = fields.List(fields.Nested(EntitySchema), required=True)
+
+
+@analyzer("entities", version="1.0", requires=["parse"], output_schema=Output,
+          description="Canonical entities with mentions, roles, ISO country codes and salience.")
+def entities(document: dict, context) -> dict:
+    """Tag, repair, merge and rank the entities of ``context.doc``."""
+    doc = context.doc
+    spans = gazetteer(doc, repair(doc, candidate_spans(doc)))
+    assign_roles(doc, spans)
+    mentions = mentions_of(doc, spans)
+    defined = acronym_mentions(doc, spans, mentions)
+    records = [record(group, len(doc.text)) for group in cluster(mentions, defined)]
+    total = sum(r["score"] for r in records) or 1.0
+    records.sort(key=lambda r: -r["score"])
+    for n, r in enumerate(records, 1):
+        r["salience"] = round(r.pop("score") / total, 4)
+        r["id"] = f"E{n}"
+    return {"entities": records}
+
+
+@hookimpl
+def register_analyzers():
+    return [entities]
+
+
+@hookimpl
+def startup(app):
+    lexicon()
+    trained_ner()

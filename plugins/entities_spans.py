@@ -1,0 +1,221 @@
+"""Entity spans for one shared parse: trained NER + shipped NER + gazetteer, boundaries repaired."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .entities_lexicon import HONORIFICS, TITLE_HEADS, TITLE_MODIFIERS, is_acronym, lexicon
+
+log = logging.getLogger(__name__)
+
+MODEL = Path(__file__).parent / "data" / "entities" / "ner"
+#: Labels of the shipped NER kept beside the trained one (which knows only PERSON/ORG/GPE/MISC).
+SHIPPED_EXTRA = frozenset({"NORP", "EVENT", "LAW", "WORK_OF_ART", "PRODUCT", "LANGUAGE"})
+NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC"}) | SHIPPED_EXTRA
+LOCATION_LABELS = frozenset({"GPE", "LOC", "FAC"})
+EDGE_JUNK = frozenset({"'s", "’s", "'", "’", '"', "“", "”", "(", ")", ",", ":", ";", "-", "–", "—", "."})
+MAX_GAZETTEER_TOKENS = 8
+
+
+@dataclass
+class Span:
+    """Token span ``[start, end)`` of the shared Doc with its spaCy label."""
+
+    start: int
+    end: int
+    label: str
+    role: str | None = None
+    code: str | None = None
+
+
+@lru_cache(maxsize=1)
+def trained_ner():
+    """The CoNLL-fine-tuned NER pipeline shipped in ``data/entities/ner`` (None if absent)."""
+    if not (MODEL / "config.cfg").exists():
+        log.warning("no trained NER at %s; using the shipped pipeline's entities only", MODEL)
+        return None
+    import spacy
+
+    return spacy.load(MODEL)
+
+
+def _words(doc) -> list[list[list[int]]]:
+    """The doc's tokens as the CoNLL-trained model saw them: lines of words of token indices.
+
+    Lines break at newlines; "Anne" "-" "Gaelle" written without spaces is one word, as in CoNLL.
+    """
+    lines: list[list[list[int]]] = [[]]
+    for t in doc:
+        if t.is_space:
+            if "\n" in t.text and lines[-1]:
+                lines.append([])
+            continue
+        line = lines[-1]
+        glued = line and not doc[t.i - 1].whitespace_ and doc[t.i - 1].i == line[-1][-1] and (
+            (t.text == "-" and doc[t.i - 1].text.isalnum())
+            or (doc[t.i - 1].text == "-" and t.text.isalnum() and len(line[-1]) > 1))
+        if glued:
+            line[-1].append(t.i)
+        else:
+            line.append([t.i])
+        if "\n" in t.whitespace_:
+            lines.append([])
+    return [line for line in lines if line]
+
+
+def _trained_spans(doc) -> list[Span] | None:
+    """Entities of the trained NER, run line by line, as spans of ``doc``."""
+    nlp = trained_ner()
+    if nlp is None:
+        return None
+    from spacy.tokens import Doc
+
+    lines = _words(doc)
+    copies = [Doc(nlp.vocab, words=["".join(doc[i].text for i in word) for word in line]) for line in lines]
+    spans = []
+    for line, copy in zip(lines, nlp.get_pipe("ner").pipe(copies)):
+        spans += [Span(line[e.start][0], line[e.end - 1][-1] + 1, e.label_) for e in copy.ents]
+    return spans
+
+
+def candidate_spans(doc) -> list[Span]:
+    """Merge trained and shipped NER: the trained model decides names, the shipped one adds types."""
+    shipped = {(e.start, e.end): e.label_ for e in doc.ents}
+    trained = _trained_spans(doc)
+    if trained is None:
+        return [Span(e.start, e.end, e.label_) for e in doc.ents if e.label_ in NAME_LABELS]
+    spans = []
+    for span in trained:
+        other = shipped.get((span.start, span.end))
+        if span.label == "MISC":  # the shipped NER names the finer kind (NORP, EVENT, ...)
+            span.label = other if other in SHIPPED_EXTRA else "MISC"
+        elif span.label == "GPE" and other in LOCATION_LABELS:
+            span.label = other
+        spans.append(span)
+    taken = {i for s in spans for i in range(s.start, s.end)}
+    for e in doc.ents:
+        if e.label_ in SHIPPED_EXTRA and not taken.intersection(range(e.start, e.end)):
+            spans.append(Span(e.start, e.end, e.label_))
+    return spans
+
+
+def _is_title_word(token) -> bool:
+    low = token.lower_
+    return low in TITLE_HEADS or low in TITLE_MODIFIERS or low in HONORIFICS or low.rstrip(".") in HONORIFICS
+
+
+def _role(doc, first: int, last: int) -> str | None:
+    """The title in tokens ``[first, last)``, trimmed of function words; None without a head word."""
+    while first < last and (doc[first].lower_ in ("of", "for", "the", "-") or doc[first].is_punct):
+        first += 1
+    words = [t for t in doc[first:last] if not t.is_punct]
+    if not words or not any(t.lower_ in TITLE_HEADS for t in words):
+        return None
+    if all(t.lower_.rstrip(".") in HONORIFICS for t in words):
+        return None  # "Mr" is not an office
+    return doc[first:last].text
+
+
+def repair(doc, spans: list[Span]) -> list[Span]:
+    """Trim junk at the edges, move titles out of person names, rejoin names split at hyphens."""
+    lex = lexicon()
+    out = []
+    for span in spans:
+        start, end = span.start, span.end
+        while start < end and (doc[start].is_space or doc[start].text in EDGE_JUNK):
+            start += 1
+        while start < end and (doc[end - 1].is_space or doc[end - 1].text in EDGE_JUNK
+                               or (doc[end - 1].is_stop and doc[end - 1].is_lower)):
+            if doc[end - 1].text == ")" and "(" in doc[start:end].text:
+                break  # a bracket the name opened is part of it: "Mladost ( L )"
+            end -= 1
+        if span.label == "PERSON":
+            title_start = start
+            while start < end - 1 and (_is_title_word(doc[start]) or doc[start].lower_ in lex.demonyms
+                                       or doc[start].text == "-"):
+                start += 1
+            span.role = _role(doc, title_start, start)
+        if start >= end:
+            continue
+        span.start, span.end = start, end
+        out.append(span)
+    out = _join_hyphenated_persons(doc, out)
+    taken = {i for s in out for i in range(s.start, s.end)}
+    for span in out:  # "Jean" "-" "Pierre": the NER saw only one side of a hyphenated name
+        s, e = span.start, span.end
+        if (s >= 2 and doc[s - 1].text == "-" and not doc[s - 2].whitespace_ and not doc[s - 1].whitespace_
+                and doc[s - 2].is_title and s - 2 not in taken):
+            span.start = s - 2
+        if (e + 1 < len(doc) and doc[e].text == "-" and not doc[e - 1].whitespace_ and not doc[e].whitespace_
+                and doc[e + 1].is_title and e + 1 not in taken):
+            span.end = e + 2
+    return out
+
+
+def _join_hyphenated_persons(doc, spans: list[Span]) -> list[Span]:
+    """"Anne" + "-" + "Gaelle Sidot" -> one person when the hyphen has no spaces around it."""
+    out: list[Span] = []
+    for span in sorted(spans, key=lambda s: s.start):
+        prev = out[-1] if out else None
+        if (prev and prev.label == span.label == "PERSON" and span.start == prev.end + 1
+                and doc[prev.end].text == "-" and not doc[prev.end - 1].whitespace_
+                and not doc[prev.end].whitespace_):
+            prev.end = span.end
+        else:
+            out.append(span)
+    return out
+
+
+def assign_roles(doc, spans: list[Span]) -> None:
+    """Record the title written just before a person ("Foreign Minister Ivica Dacic")."""
+    taken = {i for s in spans for i in range(s.start, s.end)}
+    for span in spans:
+        if span.label != "PERSON" or span.role:
+            continue
+        first = span.start
+        while first > 0 and first - 1 not in taken and (
+                _is_title_word(doc[first - 1]) or (doc[first - 1].text == "-" and not doc[first - 1].whitespace_)):
+            first -= 1
+        span.role = _role(doc, first, span.start)
+
+
+def gazetteer(doc, spans: list[Span]) -> list[Span]:
+    """Type known organisations, countries and demonyms; add the ones the NER missed."""
+    lex = lexicon()
+    for span in spans:
+        key = doc[span.start:span.end].text.lower()
+        if key in lex.organizations:
+            span.label = "ORG"
+        elif span.label in LOCATION_LABELS and key in lex.countries:
+            span.code = lex.countries[key]
+        elif span.label in ("NORP", "MISC") and key in lex.demonyms:
+            span.label, span.code = "NORP", lex.demonyms[key]
+    owner = {i: s for s in spans for i in range(s.start, s.end)}
+    i = 0
+    while i < len(doc):  # longest gazetteer match at each token, case as written
+        for n in range(min(MAX_GAZETTEER_TOKENS, len(doc) - i), 0, -1):
+            inside = {id(owner[j]): owner[j] for j in range(i, i + n) if j in owner}.values()
+            # a longer known name may absorb the NER's pieces ("Kosovo" "and" "Metohija"), never cut them
+            if inside and (n == 1 or any(s.start < i or s.end > i + n for s in inside)):
+                continue
+            text = doc[i:i + n].text
+            if not text[:1].isupper():
+                continue
+            key = text.lower()
+            found = None
+            if key in lex.organizations and (n > 1 or is_acronym(text) or text == lex.organizations[key]):
+                found = Span(i, i + n, "ORG")
+            elif key in lex.countries:
+                found = Span(i, i + n, "GPE", code=lex.countries[key])
+            elif key in lex.demonyms and not inside:
+                found = Span(i, i + n, "NORP", code=lex.demonyms[key])
+            if found:
+                absorbed = {id(s) for s in inside}
+                spans = [s for s in spans if id(s) not in absorbed] + [found]
+                owner.update({j: found for j in range(i, i + n)})
+                i += n - 1
+                break
+        i += 1
+    return sorted(spans, key=lambda s: s.start)

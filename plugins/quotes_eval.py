@@ -1,0 +1,165 @@
+"""``newsdesk eval quotes GOLD.jsonl``: quote detection and attribution scores, with textacy's baseline.
+
+Matching: a predicted and a gold quote match when their spans overlap by at least half of the
+shorter one; pairs are taken by decreasing overlap ratio and each gold and each prediction is used
+at most once. ``overall`` ignores the type. Per type T, only gold and predicted quotes of type T are
+matched (a type mismatch counts as a miss for the gold type and a false alarm for the predicted one).
+Attribution accuracy, over the overall matches: correct when the predicted speaker span overlaps the
+gold speaker span; when the gold has no speaker, correct only when none is predicted.
+The baseline is ``textacy.extract.triples.direct_quotations`` on the same spaCy parses; its quotes
+are all direct, so it is scored against the gold direct quotes (F1) and on its own matches
+(attribution).
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+
+import click
+
+TYPES = ("direct", "indirect", "mixed")
+
+
+def _overlap(a: dict, b: dict) -> int:
+    return max(0, min(a["end"], b["end"]) - max(a["start"], b["start"]))
+
+
+def match(gold: list[dict], pred: list[dict]) -> list[tuple[int, int]]:
+    """One-to-one (gold index, predicted index) pairs overlapping by >= half of the shorter span."""
+    pairs = []
+    for gi, g in enumerate(gold):
+        for pi, p in enumerate(pred):
+            ov = _overlap(g, p)
+            shorter = min(g["end"] - g["start"], p["end"] - p["start"])
+            if ov and ov * 2 >= shorter:
+                pairs.append((ov / max(g["end"] - g["start"], p["end"] - p["start"]), gi, pi))
+    used_g, used_p, out = set(), set(), []
+    for _, gi, pi in sorted(pairs, reverse=True):
+        if gi not in used_g and pi not in used_p:
+            used_g.add(gi)
+            used_p.add(pi)
+            out.append((gi, pi))
+    return out
+
+
+def speaker_correct(gold: dict, pred_speaker: dict | None) -> bool:
+    if gold.get("speaker_start") is None:
+        return pred_speaker is None
+    return pred_speaker is not None and pred_speaker["start"] < gold["speaker_end"] \
+        and gold["speaker_start"] < pred_speaker["end"]
+
+
+def _prf(c: Counter, key: str) -> dict:
+    tp, npred, ngold = c[f"{key}_tp"], c[f"{key}_pred"], c[f"{key}_gold"]
+    p = tp / npred if npred else 0.0
+    r = tp / ngold if ngold else 0.0
+    return {"p": p, "r": r, "f1": 2 * p * r / (p + r) if p + r else 0.0, "tp": tp, "pred": npred, "gold": ngold}
+
+
+def score_document(gold: list[dict], pred: list[dict], c: Counter, prefix: str = "") -> None:
+    """Add one document's counts to ``c`` (keys ``{prefix}{type|overall}_{tp|pred|gold}``, attribution)."""
+    pairs = match(gold, pred)
+    c[f"{prefix}overall_tp"] += len(pairs)
+    c[f"{prefix}overall_pred"] += len(pred)
+    c[f"{prefix}overall_gold"] += len(gold)
+    for gi, pi in pairs:
+        c[f"{prefix}attr_n"] += 1
+        c[f"{prefix}attr_ok"] += speaker_correct(gold[gi], pred[pi].get("speaker"))
+    for t in TYPES:
+        g_t = [g for g in gold if g["type"] == t]
+        p_t = [p for p in pred if p["type"] == t]
+        c[f"{prefix}{t}_tp"] += len(match(g_t, p_t))
+        c[f"{prefix}{t}_pred"] += len(p_t)
+        c[f"{prefix}{t}_gold"] += len(g_t)
+
+
+def score_baseline(gold: list[dict], doc, c: Counter) -> None:
+    """textacy's direct quotations on ``doc``, scored against the gold direct quotes."""
+    from textacy.extract.triples import direct_quotations
+
+    pred = []
+    try:
+        triples = list(direct_quotations(doc))
+    except ValueError:  # textacy bails out on an odd number of quotation marks: no predictions
+        triples = []
+    for triple in triples:
+        speaker = None
+        if triple.speaker:
+            speaker = {"start": min(t.idx for t in triple.speaker),
+                       "end": max(t.idx + len(t) for t in triple.speaker)}
+        pred.append({"start": triple.content.start_char, "end": triple.content.end_char,
+                     "type": "direct", "speaker": speaker})
+    g_direct = [g for g in gold if g["type"] == "direct"]
+    pairs = match(g_direct, pred)
+    c["base_direct_tp"] += len(pairs)
+    c["base_direct_pred"] += len(pred)
+    c["base_direct_gold"] += len(g_direct)
+    for gi, pi in pairs:
+        c["base_attr_n"] += 1
+        c["base_attr_ok"] += speaker_correct(g_direct[gi], pred[pi]["speaker"])
+
+
+def summary(c: Counter, documents: int) -> dict:
+    out = {f"{k}_{m}": round(_prf(c, k)[m], 4) for k in (*TYPES, "overall") for m in ("p", "r", "f1")}
+    out["attribution_accuracy"] = round(c["attr_ok"] / c["attr_n"], 4) if c["attr_n"] else 0.0
+    out["baseline_direct_f1"] = round(_prf(c, "base_direct")["f1"], 4)
+    out["baseline_attribution_accuracy"] = round(c["base_attr_ok"] / c["base_attr_n"], 4) if c["base_attr_n"] else 0.0
+    out["documents"] = documents
+    return out
+
+
+def read_gold(path: str, limit: int | None) -> list[dict]:
+    records = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                records.append(json.loads(line))
+            if limit and len(records) >= limit:
+                break
+    return records
+
+
+@click.command()
+@click.argument("gold", type=click.Path(exists=True, dir_okay=False))
+@click.option("--limit", type=int, default=None, help="Score only the first N documents.")
+def cli(gold, limit):
+    """Score the quotes analyzer on GOLD (JSON lines: doc_id, text, quotes) against textacy."""
+    from service.cli import in_process_pipeline, progress
+
+    records = read_gold(gold, limit)
+    pipeline = in_process_pipeline()
+    names = pipeline.plan(["quotes"])
+    c: Counter = Counter()
+    parse_s = analyzer_ms = 0.0
+    failed = 0
+    batch = 16
+    for k in progress(range(0, len(records), batch), total=-(-len(records) // batch), desc="quotes"):
+        chunk = records[k:k + batch]
+        t0 = time.perf_counter()
+        docs = pipeline.parse_many([r["text"] for r in chunk], batch)
+        parse_s += time.perf_counter() - t0
+        for rec, doc in zip(chunk, docs):
+            document = {"id": rec["doc_id"], "text": rec["text"], "title": rec.get("title"),
+                        "published_at": rec.get("publication_date"), "source": rec.get("publisher")}
+            section = pipeline.run(document, names, doc=doc)["quotes"]
+            analyzer_ms += section.get("duration_ms", 0.0)
+            pred = (section.get("result") or {}).get("quotes", [])
+            failed += section["status"] != "done"
+            score_document(rec["quotes"], pred, c)
+            score_baseline(rec["quotes"], doc, c)
+    n = len(records)
+    for key in (*TYPES, "overall"):
+        s = _prf(c, key)
+        click.echo(f"{key:9s} P {s['p']:.3f}  R {s['r']:.3f}  F1 {s['f1']:.3f}  "
+                   f"(tp {s['tp']}, pred {s['pred']}, gold {s['gold']})")
+    b = _prf(c, "base_direct")
+    click.echo(f"attribution accuracy {c['attr_ok'] / max(c['attr_n'], 1):.3f} on {c['attr_n']} matched quotes")
+    click.echo(f"textacy baseline: direct P {b['p']:.3f}  R {b['r']:.3f}  F1 {b['f1']:.3f}; "
+               f"attribution {c['base_attr_ok'] / max(c['base_attr_n'], 1):.3f} on {c['base_attr_n']}")
+    click.echo(f"cost: parse {1000 * parse_s / max(n, 1):.1f} ms/doc, quotes {analyzer_ms / max(n, 1):.1f} ms/doc"
+               f"{f', {failed} failed' if failed else ''}")
+    out = summary(c, n)
+    out.update(parse_ms_per_doc=round(1000 * parse_s / max(n, 1), 1),
+               quotes_ms_per_doc=round(analyzer_ms / max(n, 1), 1))
+    click.echo(json.dumps(out))

@@ -1,0 +1,290 @@
+"""IPTC Media Topics labeller: a trained classifier for the topics the development corpora label,
+the IPTC vocabulary itself (labels and definitions) as evidence for every other topic and for the
+lower-level topics under the chosen ones."""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+from collections import Counter, defaultdict
+from functools import lru_cache
+from pathlib import Path
+
+from marshmallow import Schema, fields, validate
+
+from service import analyzer, hookimpl
+
+log = logging.getLogger(__name__)
+
+DATA_DIR = Path(__file__).resolve().parent / "data" / "topics"
+MODEL_FILE = DATA_DIR / "model.joblib"
+VOCAB_FILE = DATA_DIR / "mediatopics.json"
+
+#: The supervised classes: the IPTC top-level topics the corpora label. BBC "politics" and AG
+#: "World" are one class (POLITICS_WORLD) whose mass goes to politics, conflict, disaster or crime
+#: by the vocabulary evidence.
+POLITICS = "medtop:11000000"
+WORLD_TOPICS = (POLITICS, "medtop:16000000", "medtop:03000000", "medtop:02000000")
+POLITICS_WORLD = "politics-world"
+ENTITY_LABELS = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART",
+                 "LAW", "MONEY", "PERCENT", "CARDINAL", "QUANTITY", "DATE", "TIME")
+WORD_RE = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
+CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ"}
+
+
+class Parent(Schema):
+    qcode = fields.String(required=True)
+    label = fields.String(required=True)
+
+
+class Topic(Schema):
+    qcode = fields.String(required=True)
+    label = fields.String(required=True)
+    level = fields.Integer(required=True, validate=validate.Range(min=1))
+    parents = fields.List(fields.Nested(Parent), required=True)
+    score = fields.Float(required=True, validate=validate.Range(min=0.0, max=1.0))
+
+
+class Output(Schema):
+    topics = fields.List(fields.Nested(Topic), required=True)
+
+
+def title_words(title: str | None) -> list[str]:
+    """Lower-cased words of the title (the title is not part of the shared parse)."""
+    return WORD_RE.findall((title or "").lower())
+
+
+def featurize(doc, title: str | None) -> dict:
+    """What the models see of one document: the shared parse of the text plus the title."""
+    title_tokens = title_words(title)
+    words = [t.lower_ for t in doc if not (t.is_space or t.is_punct)]
+    lemmas = [t.lemma_.lower() for t in doc if t.pos_ in CONTENT_POS and not t.is_stop]
+    ents = Counter(e.label_ for e in doc.ents)
+    extras = [f"l:{lemma}" for lemma in lemmas] + [f"t:{w}" for w in title_tokens]
+    extras += [f"e:{label}:{min(n, 5)}" for label, n in ents.items()]  # bucketed entity-type counts
+    extras += ["e:" + "_".join(e.text.lower().split()) for e in doc.ents if e.label_ in ("GPE", "NORP", "ORG", "PERSON")]
+    # The vocabulary matcher sees lemmas of the text and naive singulars of title words.
+    match = [t.lemma_.lower() for t in doc if not (t.is_space or t.is_punct)]
+    match += ["."] + [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+                      for w in title_tokens]
+    return {"words": " ".join(title_tokens + ["|"] + words), "extras": " ".join(extras),
+            "match": match, "countries": len({e.text.lower() for e in doc.ents if e.label_ in ("GPE", "NORP")})}
+
+
+class Vocabulary:
+    """The shipped IPTC Media Topics subset (active concepts) with lemmatised label terms."""
+
+    def __init__(self, data: dict):
+        self.concepts = data["concepts"]
+        self.children: dict[str, list[str]] = defaultdict(list)
+        for qcode, c in self.concepts.items():
+            if c["parent"]:
+                self.children[c["parent"]].append(qcode)
+        self.top_level = sorted(q for q, c in self.concepts.items() if c["level"] == 1)
+
+    def chain(self, qcode: str) -> list[str]:
+        """Ancestors of ``qcode``, nearest first, ending at its top-level topic."""
+        out = []
+        parent = self.concepts[qcode]["parent"]
+        while parent:
+            out.append(parent)
+            parent = self.concepts[parent]["parent"]
+        return out
+
+    def top_of(self, qcode: str) -> str:
+        chain = self.chain(qcode)
+        return chain[-1] if chain else qcode
+
+    def subtree(self, qcode: str) -> list[str]:
+        out, todo = [], [qcode]
+        while todo:
+            q = todo.pop()
+            out.append(q)
+            todo.extend(self.children.get(q, ()))
+        return out
+
+
+class VocabularyScorer:
+    """Evidence for each concept from its label terms (and, weaker, definition terms) in the text.
+
+    Each term weighs its inverse document frequency in news text, so generic words
+    ("people", "government") count little and specific ones ("earthquake", "vaccine") much.
+    """
+
+    DEFINITION_WEIGHT = 0.35
+    MAX_TERM_LEN = 4
+
+    def __init__(self, vocabulary: Vocabulary, idf: dict[str, float], default_idf: float):
+        self.vocabulary = vocabulary
+        self.index: dict[tuple[str, ...], list[tuple[str, float]]] = defaultdict(list)
+        for qcode, c in vocabulary.concepts.items():
+            terms = {tuple(t): 1.0 for t in c["terms"]}
+            for t in c["definition_terms"]:
+                terms.setdefault((t,), self.DEFINITION_WEIGHT)
+            for term, kind in terms.items():
+                weight = kind * sum(idf.get(w, default_idf) for w in term) / len(term) * (1 + 0.5 * (len(term) - 1))
+                self.index[term].append((qcode, weight))
+
+    def concept_evidence(self, tokens: list[str], countries: int = 0) -> dict[str, float]:
+        counts: Counter = Counter()
+        for i in range(len(tokens)):
+            for n in range(1, self.MAX_TERM_LEN + 1):
+                term = tuple(tokens[i:i + n])
+                if term in self.index:
+                    counts[term] += 1
+        evidence: dict[str, float] = defaultdict(float)
+        for term, n in counts.items():
+            for qcode, weight in self.index[term]:
+                evidence[qcode] += weight * (1 + math.log(n))
+        # Several countries named is itself evidence of international relations.
+        if countries > 1:
+            evidence["medtop:20000638"] += math.log(countries) * 2.0
+        norm = math.sqrt(1 + len(tokens) / 100)
+        return {q: e / norm for q, e in evidence.items()}
+
+    def subtree_evidence(self, evidence: dict[str, float]) -> dict[str, float]:
+        """Each concept's evidence plus that of everything below it."""
+        total: dict[str, float] = defaultdict(float)
+        for qcode, e in evidence.items():
+            total[qcode] += e
+            for ancestor in self.vocabulary.chain(qcode):
+                total[ancestor] += e
+        return total
+
+
+def sigmoid(x: float) -> float:
+    return 1 / (1 + math.exp(-x))
+
+
+class TopicModel:
+    """The trained model: vectorizers and a calibrated linear classifier over the supervised
+    classes, the vocabulary scorer's term weights and the Platt scaling of its evidence."""
+
+    def __init__(self, word_vectorizer, extra_vectorizer, classifier, idf, default_idf,
+                 vocab_scaling, world_prior, meta):
+        self.word_vectorizer = word_vectorizer
+        self.extra_vectorizer = extra_vectorizer
+        self.classifier = classifier
+        self.idf = idf
+        self.default_idf = default_idf
+        self.vocab_scaling = vocab_scaling  # (a, b): P(topic) = sigmoid(a * log1p(evidence) + b)
+        self.world_prior = world_prior  # added to politics' log-evidence when splitting the world class
+        self.meta = meta
+        self.vocabulary: Vocabulary | None = None
+        self.scorer: VocabularyScorer | None = None
+
+    def attach(self, vocabulary: Vocabulary) -> "TopicModel":
+        self.vocabulary = vocabulary
+        self.scorer = VocabularyScorer(vocabulary, self.idf, self.default_idf)
+        return self
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k not in ("vocabulary", "scorer")}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state, vocabulary=None, scorer=None)
+
+    def matrix(self, feats: list[dict]):
+        from scipy.sparse import hstack
+
+        return hstack([self.word_vectorizer.transform([f["words"] for f in feats]),
+                       self.extra_vectorizer.transform([f["extras"] for f in feats])]).tocsr()
+
+    def class_probabilities(self, feats: list[dict]) -> list[dict[str, float]]:
+        proba = self.classifier.predict_proba(self.matrix(feats))
+        return [dict(zip(self.classifier.classes_, row.tolist())) for row in proba]
+
+    def vocab_probability(self, evidence: float) -> float:
+        a, b = self.vocab_scaling
+        return sigmoid(a * math.log1p(evidence) + b)
+
+    def top_level_scores(self, probs: dict[str, float], subtree: dict[str, float]) -> dict[str, float]:
+        """Score each of the 17 top-level topics (see the model card for how)."""
+        scores = {t: self.vocab_probability(subtree.get(t, 0.0)) for t in self.vocabulary.top_level}
+        for label, p in probs.items():
+            if label != POLITICS_WORLD:
+                scores[label] = p
+        # The politics/world mass goes in full to the world topic with the most vocabulary
+        # evidence (politics favoured) and in proportion to the others.
+        logs = {t: math.log1p(subtree.get(t, 0.0)) + (self.world_prior if t == POLITICS else 0.0)
+                for t in WORLD_TOPICS}
+        best = max(logs.values())
+        pw = probs.get(POLITICS_WORLD, 0.0)
+        for t in WORLD_TOPICS:
+            share = pw * math.exp(2.0 * (logs[t] - best))
+            scores[t] = share if t == POLITICS else max(share, scores[t])
+        return scores
+
+    def predict(self, feats: list[dict], min_score: float = 0.15, max_subtopics: int = 4) -> list[list[dict]]:
+        out = []
+        for f, probs in zip(feats, self.class_probabilities(feats)):
+            evidence = self.scorer.concept_evidence(f["match"], f["countries"])
+            subtree = self.scorer.subtree_evidence(evidence)
+            scores = self.top_level_scores(probs, subtree)
+            ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+            chosen = [(q, s) for q, s in ranked if s >= min_score] or ranked[:1]
+            topics = []
+            for top, score in chosen:
+                topics.append(self.describe(top, score))
+                topics.extend(self.subtopics(top, score, subtree, min_score, max_subtopics))
+            topics.sort(key=lambda t: (-t["score"], t["level"]))
+            out.append(topics)
+        return out
+
+    def subtopics(self, top: str, score: float, subtree: dict[str, float], min_score: float,
+                  limit: int) -> list[dict]:
+        """Lower-level topics under ``top`` whose own label/definition terms occur in the text."""
+        found = []
+        for qcode in self.vocabulary.subtree(top)[1:]:
+            e = subtree.get(qcode, 0.0)
+            if e <= 0:
+                continue
+            s = score * self.vocab_probability(e)
+            if s >= min_score:
+                found.append((s, qcode))
+        found.sort(reverse=True)
+        return [self.describe(q, s) for s, q in found[:limit]]
+
+    def describe(self, qcode: str, score: float) -> dict:
+        c = self.vocabulary.concepts
+        return {"qcode": qcode, "label": c[qcode]["label"], "level": c[qcode]["level"],
+                "parents": [{"qcode": p, "label": c[p]["label"]} for p in self.vocabulary.chain(qcode)],
+                "score": round(min(max(score, 0.0), 1.0), 4)}
+
+
+def load_vocabulary(path: Path = VOCAB_FILE) -> Vocabulary:
+    return Vocabulary(json.loads(path.read_text(encoding="utf-8")))
+
+
+@lru_cache(maxsize=2)
+def load_model(path: str = str(MODEL_FILE)) -> TopicModel:
+    """The shipped model with its vocabulary, loaded once per process."""
+    import joblib
+
+    model = joblib.load(path)
+    return model.attach(load_vocabulary())
+
+
+@analyzer("topics", version="1.0", requires=["parse", "document.title"], output_schema=Output,
+          description="IPTC Media Topics with calibrated scores, top-level and lower-level",
+          default_config={"min_score": 0.15, "max_subtopics": 4, "model": ""})
+def topics(document: dict, context) -> dict:
+    """Rank IPTC Media Topics for the article."""
+    model = load_model(context.config.get("model") or str(MODEL_FILE))
+    feats = featurize(context.doc, document.get("title"))
+    result = model.predict([feats], float(context.config["min_score"]), int(context.config["max_subtopics"]))
+    return {"topics": result[0]}
+
+
+@hookimpl
+def register_analyzers():
+    return [topics]
+
+
+@hookimpl
+def startup(app):
+    if MODEL_FILE.exists():
+        load_model()
+    else:
+        log.warning("topics model missing; run `newsdesk train topics`", extra={"path": str(MODEL_FILE)})
