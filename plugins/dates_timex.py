@@ -173,8 +173,10 @@ def weekday_date(dct: date, wd: int, direction: str) -> date:
         return dct + timedelta(days=delta - 7 if delta >= 0 else delta)
     if direction == "past":
         return dct + timedelta(days=delta - 7 if delta > 0 else delta)
-    if direction == "future":
+    if direction == "next":
         return dct + timedelta(days=delta + 7 if delta <= 0 else delta)
+    if direction == "future":
+        return dct + timedelta(days=delta + 7 if delta < 0 else delta)
     return dct + timedelta(days=delta - 7 if delta > 3 else delta + 7 if delta < -3 else delta)
 
 
@@ -274,13 +276,14 @@ class Ctx:
 
 
 # --------------------------------------------------------------------------- rules
-RULES: list[tuple[re.Pattern, object]] = []
+RULES: list[tuple[re.Pattern, object, int]] = []
 
 
-def rule(pattern: str):
+def rule(pattern: str, prio: int = 0):
+    """Register ``func(match, ctx)``; among equally long matches the lower ``prio`` wins."""
     def wrap(func):
         # matches start at a word start: the engine then skips most positions cheaply
-        RULES.append((_rx(rf"(?<!\w)(?:{pattern})"), func))
+        RULES.append((_rx(rf"(?<!\w)(?:{pattern})"), func, prio))
         return func
     return wrap
 
@@ -387,6 +390,7 @@ def rel_month(m, ctx):
         return "DATE", f"{ctx.dct.year + {'last': -1, 'next': 1}.get(m['rel2'].lower(), 0)}-{mo:02d}", None
     rel = m["rel"].lower()
     y = month_year(ctx.dct, mo, {"last": "last", "past": "last", "next": "next", "coming": "next"}.get(rel, "this"))
+    y = ctx.dct.year if rel == "this" else y
     return "DATE", f"{y}-{mo:02d}", None
 
 
@@ -479,6 +483,15 @@ def rel_quarter(m, ctx):
     return "DATE", shift(ctx.dct, off, "Q"), None
 
 
+@rule(r"(?P<pre>(?:for|during|over|throughout|in|of)\s+)?(?P<det>the\s+)(?P<w>year|week|day)\b(?![\s-]+(?:before|after|earlier|ago|of|when|that|in\s+which))")
+def the_period(m, ctx):
+    """Anaphoric "the year/week/day" of news: the DCT's, or one such unit when it measures a span."""
+    w = m["w"].lower()
+    if m["pre"] and m["pre"].split()[0].lower() in ("for", "during", "over", "throughout") and w != "day":
+        return _span(m.start("det"), m.end(), "DURATION", duration_value(1, w), None)
+    return _span(m.start("det"), m.end(), "DATE", shift(ctx.dct, 0, w[0].upper()), None)
+
+
 @rule(r"\b[Tt]he\s+(?:fiscal\s+)?quarter\b")
 def the_quarter(m, ctx):
     """In news "the quarter" is the one just reported: the quarter before the DCT's."""
@@ -562,7 +575,7 @@ def weekday(m, ctx):
         if rel in ("last", "past", "previous"):
             direction = "last"
         elif rel in ("next", "coming"):
-            direction = "future"
+            direction = "next"
         elif rel == "this":
             direction = "this"
         else:
@@ -603,6 +616,8 @@ def the_weekend(m, ctx):
 @rule(r"\b(?P<w>year|month|week)[\s-](?P<rel>earlier|ago)\b")
 def year_earlier(m, ctx):
     code = m["w"][0].upper()
+    if code == "Y" and ctx.dct and _quarter_context(ctx, m.start()):
+        return "DATE", shift(ctx.dct, -5, "Q"), None
     return "DATE", shift(ctx.dct, -1, code), None
 
 
@@ -657,7 +672,7 @@ def _quarter_context(ctx, char: int) -> bool:
     """Whether the sentence around ``char`` talks about a quarter (earnings news)."""
     tok = ctx.token(char)
     if tok is None:
-        return False
+        return "quarter" in ctx.text[max(0, char - 150):char + 150].lower()
     return "quarter" in tok.sent.text.lower()
 
 
@@ -717,7 +732,7 @@ def set_every(m, ctx):
 
 
 @rule(rf"(?:\b(?:once|twice|thrice|times)|\d|%|\b(?:million|billion|percent|trillion|dollars|cents|"
-      rf"barrels|tons|hundred|thousand))\s+(?P<q>(?:a|an|per)\s+(?P<unit>{_UNIT}))\b")
+      rf"barrels|tons|hundred|thousand))\s+(?P<q>(?:a|an|per)\s+(?P<unit>{_UNIT}))\b", prio=-1)
 def set_per(m, ctx):
     return _span(m.start("q"), m.end(), "SET", duration_value(1, m["unit"]), None)
 
@@ -753,7 +768,7 @@ def past_ref(m, ctx):
     return _span(start, m.end(), "DATE", "PAST_REF", None)
 
 
-@rule(r"\b(?P<w>(?:the\s+)?(?:near\s+|foreseeable\s+|distant\s+)?future|soon|(?:the\s+)?coming\s+period|"
+@rule(r"\b(?P<w>(?:the\s+)?(?:near\s+|foreseeable\s+|distant\s+)?future|(?:very\s+)soon|(?:the\s+)?coming\s+period|"
       r"(?:the\s+)?(?:days|weeks|months|years)\s+ahead|(?:the\s+)?period\s+ahead)\b")
 def future_ref(m, ctx):
     w = m["w"].lower()
@@ -826,7 +841,7 @@ def find_timexes(text: str, dct: date | None = None, doc=None) -> list[dict]:
     """All temporal expressions of ``text`` as TIMEX3 dicts, sorted by offset."""
     ctx = Ctx(text, dct, doc)
     candidates = []
-    for prio, (rx, handler) in enumerate(RULES):
+    for index, (rx, handler, prio) in enumerate(RULES):
         for m in rx.finditer(text):
             if m.end() == m.start():
                 continue
@@ -837,7 +852,7 @@ def find_timexes(text: str, dct: date | None = None, doc=None) -> list[dict]:
             items = [_trim(text, it) for it in items]
             start = min(i[0] for i in items)
             end = max(i[1] for i in items)
-            candidates.append((start, end, prio, items))
+            candidates.append((start, end, (prio, index), items))
     candidates.sort(key=lambda c: (-(c[1] - c[0]), c[2], c[0]))
     taken: list[tuple[int, int]] = []
     chosen = []

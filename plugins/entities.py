@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from service import analyzer, hookimpl
 
 from .entities_records import acronym_mentions, cluster, mentions_of, record
-from .entities_spans import assign_roles, candidate_spans, gazetteer, repair, trained_ner
+from .entities_spans import assign_roles, candidate_spans, gazetteer, people, repair, trained_ner
 from .entities_lexicon import lexicon
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class Output(Schema):
 def entities(document: dict, context) -> dict:
     """Tag, repair, merge and rank the entities of ``context.doc``."""
     doc = context.doc
-    spans = gazetteer(doc, repair(doc, candidate_spans(doc)))
+    spans = people(doc, gazetteer(doc, repair(doc, candidate_spans(doc))))
     assign_roles(doc, spans)
     mentions = mentions_of(doc, spans)
     defined = acronym_mentions(doc, spans, mentions)

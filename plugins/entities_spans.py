@@ -137,7 +137,8 @@ def repair(doc, spans: list[Span]) -> list[Span]:
                                        or doc[start].text == "-"):
                 start += 1
             span.role = _role(doc, title_start, start)
-        if start >= end:
+        if start >= end or not any(c.isalpha() for c in doc[start:end].text) or any(
+                t.like_url or t.like_email for t in doc[start:end]):
             continue
         span.start, span.end = start, end
         out.append(span)
@@ -218,4 +219,40 @@ def gazetteer(doc, spans: list[Span]) -> list[Span]:
                 i += n - 1
                 break
         i += 1
+    return sorted(spans, key=lambda s: s.start)
+
+
+def _after_title(doc, i: int) -> bool:
+    """Token ``i`` follows an office or honorific ("Minister Dacic", "Mr. Smith")."""
+    prev = doc[i - 1] if i else None
+    return bool(prev is not None and prev.is_title and (
+        prev.lower_ in TITLE_HEADS or prev.lower_.rstrip(".") in HONORIFICS))
+
+
+def people(doc, spans: list[Span]) -> list[Span]:
+    """Person evidence the NER ignored: a name after a title, a first name before a known surname,
+    and later uses of a known name left untagged (one sense per discourse)."""
+    shipped = {(e.start, e.end): e.label_ for e in doc.ents}
+    for span in spans:
+        if span.label in ("ORG", "MISC") and span.end - span.start <= 2 and _after_title(doc, span.start):
+            span.label = "PERSON"
+    taken = {i for s in spans for i in range(s.start, s.end)}
+    for (start, end), label in shipped.items():
+        if label == "PERSON" and _after_title(doc, start) and not taken.intersection(range(start, end)):
+            spans.append(Span(start, end, "PERSON"))
+            taken.update(range(start, end))
+    lex = lexicon()
+    for span in spans:  # "of Serbia Ivo Dacic": an untagged given name before the surname
+        while (span.label == "PERSON" and span.start > 0 and span.start - 1 not in taken
+               and doc[span.start - 1].pos_ == "PROPN" and doc[span.start - 1].is_title
+               and not _is_title_word(doc[span.start - 1]) and doc[span.start - 1].lower_ not in lex.demonyms
+               and span.end - span.start < 3 and not doc[span.start - 1].is_sent_start):
+            span.start -= 1
+            taken.add(span.start)
+    names = {doc[s.start:s.end].text: s.label for s in spans if s.label == "PERSON"}
+    names.update({doc[s.end - 1].text: "PERSON" for s in spans if s.label == "PERSON" and s.end - s.start > 1})
+    for t in doc:
+        if t.i not in taken and t.is_title and len(t) > 2 and names.get(t.text) == "PERSON" and not _is_title_word(t):
+            spans.append(Span(t.i, t.i + 1, "PERSON"))
+            taken.add(t.i)
     return sorted(spans, key=lambda s: s.start)

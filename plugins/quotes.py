@@ -91,19 +91,17 @@ def _kind(doc, text: str, span: tuple[int, int], head, entity: dict | None) -> s
         return "document"
     if entity is not None and entity.get("type") in ENTITY_KIND:
         return ENTITY_KIND[entity["type"]]
-    ents = [e for e in doc.ents if e.start_char < span[1] and span[0] < e.end_char]
-    for e in ents:
-        if e.label_ in SPACY_KIND:
-            return SPACY_KIND[e.label_]
     if head is not None and head.lemma_.lower() in lexicon()["person_nouns"]:
         return "person"
-    return "other"
+    label = head.ent_type_ if head is not None else next(
+        (e.label_ for e in doc.ents if e.start_char < span[1] and span[0] < e.end_char), "")
+    return SPACY_KIND.get(label, "other")
 
 
-def _resolve(att: Attribution, kind: str, index: EntityIndex, history: list[dict], doc) -> dict | None:
+def _resolve(att: Attribution, index: EntityIndex, history: list[dict], doc, person: bool = False) -> dict | None:
     """The antecedent of a pronoun speaker: the relative clause's head, the last speaker, or an entity."""
     head = att.speaker_head
-    word = head.lower_ if head is not None else ""
+    word = "he" if person else head.lower_ if head is not None else ""
     if word in ("who", "which", "that") and head.head.dep_ == "relcl":
         noun = head.head.head
         return {"start": noun.left_edge.idx, "end": noun.idx + len(noun), "kind": None}
@@ -127,9 +125,41 @@ def _resolve(att: Attribution, kind: str, index: EntityIndex, history: list[dict
     return None
 
 
-def build_quotes(doc, text: str, entities: list[dict], nested: bool = False) -> dict:
+def _speaker(att: Attribution, doc, text: str, index: EntityIndex, history: list[dict],
+             first_person: dict) -> dict:
+    """The speaker dict: mention, kind, linked entity, and the antecedent of a pronoun or of a
+    definite description ("the minister")."""
+    s, e = att.speaker
+    head = att.speaker_head
+    entity = index.at(head.idx, head.idx + len(head)) if head is not None else index.at(s, e)
+    if entity is None or (entity.get("type") != "person" and " " not in text[s:e]):
+        entity = index.by_name(text[s:e]) or entity
+    kind = _kind(doc, text, att.speaker, head, entity)
+    ante = None
+    if kind == "pronoun":
+        ante = _resolve(att, index, history, doc)
+        if head is not None and head.lower_ in FIRST_PERSON:
+            ante = next((sp for (qs, qe), sp in first_person.items() if qs <= s < qe), None)
+    elif kind == "person" and entity is None and head is not None and head.pos_ in ("NOUN", "PROPN") \
+            and head.lemma_.lower() in lexicon()["person_nouns"] \
+            and any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in head.children):
+        ante = _resolve(att, index, history, doc, person=True)
+    resolved = None
+    if ante is not None:
+        resolved = {"text": text[ante["start"]:ante["end"]], "start": ante["start"], "end": ante["end"]}
+        entity = ante.get("entity") or index.at(ante["start"], ante["end"]) or index.by_name(resolved["text"])
+        if kind != "pronoun":
+            history.append({**ante, "kind": "person", "entity": entity})
+    elif kind != "pronoun":
+        history.append({"start": s, "end": e, "kind": kind, "entity": entity})
+    return {"text": text[s:e], "start": s, "end": e, "kind": kind,
+            "entity_id": entity["id"] if entity else None,
+            "entity_name": entity["name"] if entity else None, "resolved": resolved}
+
+
+def build_quotes(doc, text: str, entities: list[dict], nested: bool = False, typewriter: bool = True) -> dict:
     """The analyzer's output for one parsed text and the ``entities`` analyzer's entity list."""
-    atts, scare = extract(doc, text, nested=nested)
+    atts, scare = extract(doc, text, nested=nested, typewriter=typewriter)
     index = EntityIndex(entities)
     # scare quotes and titles inside reported speech do not make it a mixed quote
     masked = list(text)
@@ -142,35 +172,14 @@ def build_quotes(doc, text: str, entities: list[dict], nested: bool = False) -> 
     history: list[dict] = []  # resolved non-pronoun speakers so far, for pronouns
     quotes = []
     for att in sorted(atts, key=lambda a: a.speaker[0] if a.speaker else a.start):
-        speaker = None
-        if att.speaker is not None:
-            s, e = att.speaker
-            entity = index.at(s, e)
-            if entity is None or (entity.get("type") != "person" and " " not in text[s:e]):
-                entity = index.by_name(text[s:e]) or entity
-            kind = _kind(doc, text, att.speaker, att.speaker_head, entity)
-            resolved = None
-            if kind == "pronoun":
-                ante = _resolve(att, kind, index, history, doc)
-                if att.speaker_head is not None and att.speaker_head.lower_ in FIRST_PERSON:
-                    ante = next((sp for (qs, qe), sp in first_person.items() if qs <= s < qe), None)
-                if ante is not None:
-                    resolved = {"text": text[ante["start"]:ante["end"]], "start": ante["start"],
-                                "end": ante["end"]}
-                    entity = ante.get("entity") or index.at(ante["start"], ante["end"]) \
-                        or index.by_name(resolved["text"])
-            else:
-                history.append({"start": s, "end": e, "kind": kind, "entity": entity})
-            speaker = {"text": text[s:e], "start": s, "end": e, "kind": kind,
-                       "entity_id": entity["id"] if entity else None,
-                       "entity_name": entity["name"] if entity else None, "resolved": resolved}
+        speaker = _speaker(att, doc, text, index, history, first_person) if att.speaker else None
         if att.direct and speaker is not None:
             target = speaker["resolved"] or speaker
             first_person[(att.start, att.end)] = {"start": target["start"], "end": target["end"],
                                                   "entity": index.at(target["start"], target["end"])}
         cue = {"text": text[att.cue[0]:att.cue[1]], "start": att.cue[0], "end": att.cue[1]} if att.cue else None
         quotes.append({"text": text[att.start:att.end], "start": att.start, "end": att.end,
-                       "type": quote_type(masked, att.start, att.end), "cue": cue, "cue_kind": att.cue_kind,
+                       "type": quote_type(masked, att.start, att.end, typewriter), "cue": cue, "cue_kind": att.cue_kind,
                        "speaker": speaker, "confidence": round(max(0.05, min(att.confidence, 1.0)), 2),
                        "pattern": att.pattern})
     quotes.sort(key=lambda q: (q["start"], q["end"]))
@@ -178,14 +187,24 @@ def build_quotes(doc, text: str, entities: list[dict], nested: bool = False) -> 
             "scare_quotes": [{"text": text[s:e], "start": s, "end": e} for s, e in scare]}
 
 
+def _flag(value) -> bool:
+    """A boolean setting, also when it comes from the environment as a string."""
+    return str(value).strip().lower() not in ("0", "false", "no", "off", "")
+
+
 @analyzer("quotes", version="1.0", requires=["parse", "analysis.entities"], output_schema=Output,
           description="Direct, indirect and mixed quotes with cue, speaker and linked entity.",
-          default_config={"nested": False})
+          default_config={"nested": False, "typewriter_quotes": False})
 def quotes(document: dict, context) -> dict:
-    """Who said what in the document."""
+    """Who said what in the document.
+
+    Settings: ``nested`` also reports attributions inside direct quotes ("I think ..."); with
+    ``typewriter_quotes`` the ``''...''`` pairs of some wire copy count as quotation marks.
+    """
     entities = (context.results.get("entities") or {}).get("entities") or []
     return build_quotes(context.doc, document.get("text") or "", entities,
-                        nested=str(context.config.get("nested", False)).lower() not in ("0", "false", "no"))
+                        nested=_flag(context.config.get("nested", False)),
+                        typewriter=_flag(context.config.get("typewriter_quotes", False)))
 
 
 @hookimpl

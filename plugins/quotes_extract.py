@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .quotes_marks import QuoteSpan, double_quote_spans, single_quote_spans
+from .quotes_marks import DOUBLE_RE, PLAIN_DOUBLE_RE, QuoteSpan, double_quote_spans, single_quote_spans
 
 LEXICON_PATH = Path(__file__).parent / "data" / "quotes" / "cues.json"
 #: Cue verbs whose to-infinitive (xcomp) is the attributed content ("vowed to repeal", "want to").
@@ -43,26 +43,23 @@ class Attribution:
     extra: dict = field(default_factory=dict)
 
 
-def quote_type(text: str, start: int, end: int) -> str:
-    """direct / indirect / mixed from the quotation marks in and around ``text[start:end]``."""
+def quote_type(text: str, start: int, end: int, typewriter: bool = True) -> str:
+    """direct / indirect / mixed from the quotation marks in and right around ``text[start:end]``.
+
+    direct: opens with a mark (or one stands right before) and has no mark inside but a closing one
+    at its end; indirect: no mark in it or touching it; mixed: anything else. Single curly marks
+    count only at the edges.
+    """
+    marks = DOUBLE_RE if typewriter else PLAIN_DOUBLE_RE
     frag = text[start:end]
-    before = text[start - 1] if start > 0 else ""
-    after = text[end] if end < len(text) else ""
-    opens = frag[:1] in DOUBLE_MARKS or frag[:2] in ("''", "``") or before in DOUBLE_MARKS \
-        or frag[:1] == "\u2018"
-    inner = frag[1:] if frag[:1] in DOUBLE_MARKS or frag[:1] == "\u2018" else frag
-    if inner[:1] in ("'", "`") and frag[:2] in ("''", "``"):
-        inner = frag[2:]
-    body = inner.rstrip()
-    for closer in ("''", '"', "\u201d", "\u00bb", "\u201c", "\u2019"):
-        if body.endswith(closer):
-            body = body[: -len(closer)]
-            break
-    has_inner = any(c in DOUBLE_MARKS for c in body) or "''" in body or "``" in body
-    if opens and not has_inner:
+    found = [(m.start(), m.end()) for m in marks.finditer(frag)]
+    before = any(m.end() == start for m in marks.finditer(text, max(0, start - 2), start))
+    after = bool(marks.match(text, end))
+    opens = bool(found and found[0][0] == 0) or before or frag[:1] == "\u2018" or text[start - 1:start] == "\u2018"
+    inner = [m for m in found if m[0] != 0 and m[1] != len(frag)]
+    if opens and not inner:
         return "direct"
-    if not any(c in DOUBLE_MARKS for c in frag) and "''" not in frag and before not in DOUBLE_MARKS \
-            and after not in DOUBLE_MARKS:
+    if not found and not before and not after:
         return "indirect"
     return "mixed"
 
@@ -85,7 +82,7 @@ def np_span(tok) -> tuple[int, int]:
     """Character span of the noun phrase headed by ``tok`` minus clauses, appositions, punctuation."""
     cut = set()
     for c in tok.children:
-        if c.dep_ in SPEAKER_CUT:
+        if c.dep_ in SPEAKER_CUT and (c.dep_ != "appos" or tok.doc[c.left_edge.i - 1].text in (",", "(")):
             cut.update(t.i for t in c.subtree)
     i = j = tok.i
     while i - 1 >= tok.left_edge.i and i - 1 not in cut:
@@ -102,9 +99,10 @@ def subject_of(verb):
     """The token naming who speaks or thinks for ``verb`` (its subject, climbing through chains)."""
     v = verb
     for _ in range(5):
+        subjects = [c for c in v.children if c.dep_ in ("nsubj", "csubj")]
+        if subjects:  # "The diplomat Ivan Horvat said" is sometimes parsed with two subjects
+            return min(subjects, key=lambda c: abs(c.i - verb.i))
         for c in v.children:
-            if c.dep_ in ("nsubj", "csubj"):
-                return c
             if c.dep_ == "nsubjpass":
                 return _passive_source(v) or (None if c.lower_ == "it" else c)
         if v.dep_ in ("xcomp", "advcl", "conj", "pcomp", "prep", "advmod", "acomp") and v.head is not v:
@@ -344,8 +342,8 @@ def noun_cues(doc) -> list[Attribution]:
     return out
 
 
-def quote_spans(text: str) -> list[QuoteSpan]:
-    doubles = double_quote_spans(text)
+def quote_spans(text: str, typewriter: bool = True) -> list[QuoteSpan]:
+    doubles = double_quote_spans(text, typewriter)
     singles = [s for s in single_quote_spans(text, doubles)
                if not any(d.start <= s.start and s.end <= d.end for d in doubles)]
     return sorted(doubles + singles, key=lambda s: s.start)
@@ -410,11 +408,16 @@ def _cue_near(doc, tokens, q: QuoteSpan, text: str, taken: set[int]):
     return None
 
 
-def extract(doc, text: str, nested: bool = False) -> tuple[list[Attribution], list[tuple[int, int]]]:
-    """All attributions in ``doc`` plus the spans of scare quotes and titles."""
+def extract(doc, text: str, nested: bool = False, typewriter: bool = True
+            ) -> tuple[list[Attribution], list[tuple[int, int]]]:
+    """All attributions in ``doc`` plus the spans of scare quotes and titles.
+
+    ``nested``: keep attributions whose cue is inside a direct quote ("I think ..." within a quote);
+    ``typewriter``: count ``''``/```` ` ``` pairs as double quotation marks.
+    """
     cands = verb_cues(doc) + object_cues(doc) + parenthetical_cues(doc) + colon_cues(doc) \
         + according_to(doc) + noun_cues(doc)
-    quotes = quote_spans(text)
+    quotes = quote_spans(text, typewriter)
     for a in cands:
         _snap_to_marks(a, quotes, text)
     result: list[Attribution] = []
@@ -432,6 +435,8 @@ def extract(doc, text: str, nested: bool = False) -> tuple[list[Attribution], li
         inside = [(k, a) for k, a in enumerate(cands) if k not in used
                   and a.start >= q.start - 1 and a.end <= q.end + 1
                   and a.cue is not None and not (q.start <= a.cue[0] < q.end)]
+        if not q.continued:
+            chain = []
         if inside:
             k, a = min(inside, key=lambda ka: abs(ka[1].cue[0] - q.start))
             used.add(k)
@@ -439,7 +444,7 @@ def extract(doc, text: str, nested: bool = False) -> tuple[list[Attribution], li
                 taken_cues.add(a.cue_token.i)
             a.start, a.end, a.direct, a.pattern = q.start, q.end, True, "quote+" + a.pattern
             a.confidence = max(a.confidence, 0.9)
-            result.append(a)
+            _add_direct(a, chain, result)
             prev_direct = a
             continue
         container = any(a.start <= q.start and q.end <= a.end and a.cue is not None
@@ -452,8 +457,6 @@ def extract(doc, text: str, nested: bool = False) -> tuple[list[Attribution], li
             scare.append((q.start, q.end))
             continue
         att = None
-        if not q.continued:
-            chain = []
         if q.continued and prev_direct is not None and prev_direct.speaker is not None:
             att = _copy(prev_direct, q, 0.85, "continued")
         if att is None:
@@ -469,13 +472,7 @@ def extract(doc, text: str, nested: bool = False) -> tuple[list[Attribution], li
         if att is None:
             att = Attribution(q.start, q.end, None, "speech", None, confidence=0.5, pattern="quote",
                               direct=True)
-        if att.speaker is not None:  # the speaker named after the last paragraph of a long quote
-            for earlier in chain:
-                if earlier.speaker is None:
-                    earlier.speaker, earlier.speaker_head, earlier.cue = att.speaker, att.speaker_head, att.cue
-                    earlier.cue_token, earlier.confidence, earlier.pattern = att.cue_token, 0.7, "continued"
-        result.append(att)
-        chain.append(att)
+        _add_direct(att, chain, result)
         prev_direct = att
     direct_spans = [(a.start, a.end) for a in result]
     for k, a in enumerate(cands):
@@ -491,6 +488,18 @@ def extract(doc, text: str, nested: bool = False) -> tuple[list[Attribution], li
         result.append(a)
     result = _dedupe(result)
     return sorted(result, key=lambda a: (a.start, a.end)), scare
+
+
+def _add_direct(att: Attribution, chain: list[Attribution], result: list[Attribution]) -> None:
+    """Keep a direct quote; a speaker named after the last paragraph of a long quote also goes to
+    the earlier paragraphs."""
+    if att.speaker is not None:
+        for earlier in chain:
+            if earlier.speaker is None:
+                earlier.speaker, earlier.speaker_head, earlier.cue = att.speaker, att.speaker_head, att.cue
+                earlier.cue_token, earlier.confidence, earlier.pattern = att.cue_token, 0.7, "continued"
+    result.append(att)
+    chain.append(att)
 
 
 def _previous(prev_direct: Attribution | None, cands: list[Attribution], pos: int) -> Attribution | None:

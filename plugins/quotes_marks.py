@@ -15,6 +15,8 @@ DOUBLE = {"\u201c": "open", "\u201e": "open", "\u201f": "open", "\u00ab": "open"
           "\u201d": "close", "\u00bb": "close", '"': None, "''": None, "``": "open"}
 SINGLE = {"\u2018": "open", "\u2019": "close", "'": None, "\u2039": "open", "\u203a": "close"}
 DOUBLE_RE = re.compile(r"''|``|[\"\u201c\u201d\u201e\u201f\u00ab\u00bb]")
+#: Without the typewriter pairs (for corpora whose conventions do not count them as quotation marks).
+PLAIN_DOUBLE_RE = re.compile(r"[\"\u201c\u201d\u201e\u201f\u00ab\u00bb]")
 SINGLE_RE = re.compile(r"[\u2018\u2019'\u2039\u203a]")
 OPENERS_BEFORE = set(" \t\n([{\u2014\u2013-/:") | {""}
 #: Characters that may follow a closing mark.
@@ -59,12 +61,12 @@ def _trim_end(text: str, end: int) -> int:
     return end
 
 
-def double_quote_spans(text: str) -> list[QuoteSpan]:
+def double_quote_spans(text: str, typewriter: bool = True) -> list[QuoteSpan]:
     """Spans of double-mark quotes (marks included), sorted by start."""
     spans: list[QuoteSpan] = []
     open_at: int | None = None
     continued = False
-    for m in DOUBLE_RE.finditer(text):
+    for m in (DOUBLE_RE if typewriter else PLAIN_DOUBLE_RE).finditer(text):
         d = _direction(text, m.start(), m.end(), DOUBLE[m.group()])
         if d is None:
             continue

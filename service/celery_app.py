@@ -6,7 +6,7 @@ import threading
 import time
 
 from celery import Celery, Task
-from celery.signals import worker_ready
+from celery.signals import worker_process_init, worker_ready
 from flask import Flask
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,15 @@ def celery_init_app(app: Flask) -> Celery:
     )
     celery.set_default()
     app.extensions["celery"] = celery
+
+    @worker_process_init.connect(weak=False)
+    def cap_memory(**kwargs):
+        if settings.worker_max_memory_mb:
+            import resource
+
+            # an analyzer that eats memory then fails with MemoryError inside its own section
+            limit = settings.worker_max_memory_mb * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
     @worker_ready.connect(weak=False)
     def start_recovery_sweep(sender=None, **kwargs):

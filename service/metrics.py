@@ -23,8 +23,7 @@ import time
 
 import redis
 from flask import Flask, Response, current_app, g, has_app_context, request
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, values
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -39,6 +38,8 @@ PLUGIN_NAME = "newsdesk.metrics"
 ANALYZER_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 _METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
+#: prometheus_client chose multiprocess values when it was imported (PROMETHEUS_MULTIPROC_DIR set)
+MULTIPROCESS = values.ValueClass is not values.MutexValue
 _LOCAL = CollectorRegistry()  # this process's request metrics when not in multiprocess mode
 REQUESTS = Counter("newsdesk_http_requests", "HTTP requests answered, by route and status.",
                    ["method", "route", "status"], registry=_LOCAL)
@@ -231,15 +232,15 @@ def init_app(app: Flask) -> None:
     store_collector = StoreCollector(app)
 
     def metrics():
-        registry = CollectorRegistry(auto_describe=False)
-        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-            MultiProcessCollector(registry)
-            text = generate_latest(registry)
+        if MULTIPROCESS:  # add up the values every gunicorn process wrote
+            requests_registry = CollectorRegistry(auto_describe=False)
+            MultiProcessCollector(requests_registry)
         else:
-            text = generate_latest(_LOCAL)
-        registry = CollectorRegistry(auto_describe=False)
-        registry.register(store_collector)
-        return Response(text + generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+            requests_registry = _LOCAL
+        store_registry = CollectorRegistry(auto_describe=False)
+        store_registry.register(store_collector)
+        text = generate_latest(requests_registry) + generate_latest(store_registry)
+        return Response(text, content_type=CONTENT_TYPE_LATEST)
 
     app.before_request_funcs.setdefault(None, []).insert(0, _start_timer)  # first, to time it all
     app.after_request(_observe)

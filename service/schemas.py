@@ -127,7 +127,8 @@ class SubmitOut(Schema):
 
 
 class SectionOut(Schema):
-    status = fields.String(validate=validate.OneOf(("pending", "done", "failed")))
+    status = fields.String(validate=validate.OneOf(("pending", "running", "done", "failed")))
+    worker = fields.String(allow_none=True, metadata={"description": "host:pid running it (while running)"})
     version = fields.String()
     duration_ms = fields.Float()
     result = fields.Dict()

@@ -141,8 +141,8 @@ class Store:
         return document_body(doc_id, rec["document"], rec["plan"], rec["sections"],
                              rec["submitted_at"], rec["completed_at"])
 
-    def mark_running(self, doc_id: str, names: list[str]) -> None:
-        value = json.dumps({"status": "running"})
+    def mark_running(self, doc_id: str, names: list[str], worker: str | None = None) -> None:
+        value = json.dumps({"status": "running", "worker": worker})
         if names:
             self._hset_existing([self._doc(doc_id)], [x for n in names for x in (f"result:{n}", value)])
 

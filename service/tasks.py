@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from celery import shared_task
 from flask import current_app
@@ -56,7 +57,7 @@ def run_analysis(self, document_id: str, analyzers: list[str], request_id: str |
     rest = todo[len(mine):]
     document = {**rec["document"], "id": document_id}
     done = {n: s for n, s in sections.items() if s.get("status") in ("done", "failed")}
-    store.mark_running(document_id, mine)
+    store.mark_running(document_id, mine, f"{self.request.hostname}:{os.getpid()}")
     status = None
 
     def save(name, section):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import logging
 import sys
 import time
 import traceback
@@ -140,9 +141,24 @@ def _shared_host(settings: Settings) -> PluginHost:
     if key not in _HOSTS:
         host = build_plugin_host(settings)
         host.pm.register(_Where(), name="newsdesk.testing")
-        host.pm.hook.startup(app=None)
         _HOSTS[key] = host
+        _STARTED[key] = set()
     return _HOSTS[key]
+
+
+_STARTED: dict[str, set[str]] = {}
+
+
+def _start(host: PluginHost, settings: Settings, names: Iterable[str]) -> None:
+    """Call ``startup`` once per plugin, only for the plugins that own ``names`` (and plugins that
+    own no analyzer), so a test of one plugin does not warm every installed plugin's models."""
+    started = _STARTED[repr(replace(settings, analyzer_config={}))]
+    wanted = {host.owner.get(n) for n in names} | {p["name"] for p in host.plugins if not p["analyzers"]}
+    todo = {name for name, _ in host.pm.list_name_plugin()} & wanted - started
+    if todo:
+        others = [plugin for name, plugin in host.pm.list_name_plugin() if name not in todo]
+        host.pm.subset_hook_caller("startup", remove_plugins=others)(app=None)
+        started |= todo
 
 
 class KitPipeline(Pipeline):
@@ -158,13 +174,13 @@ class KitPipeline(Pipeline):
 
 def make_pipeline(*analyzers: str | Analyzer, config: dict[str, dict] | None = None) -> KitPipeline:
     """An in-process pipeline with only ``analyzers`` (names of installed analyzers, or
-    :class:`Analyzer` objects not installed yet) and the analyzers they require.
+    :class:`Analyzer` objects not installed yet) and the analyzers they require; with no
+    ``analyzers``, every installed one. Only the plugins involved are started.
 
     ``config`` maps analyzer name to settings, as ``NEWSDESK_ANALYZER__<NAME>__<KEY>`` would.
     """
-    settings = kit_settings(config)
-    shared = _shared_host(settings)
-    host = PluginHost(shared.pm, dict(shared.analyzers), shared.plugins, shared.problems, dict(shared.owner))
+    pipeline = _unstarted_pipeline(config)
+    host = pipeline.host
     names = []
     for an in analyzers:
         if isinstance(an, Analyzer):
@@ -174,11 +190,18 @@ def make_pipeline(*analyzers: str | Analyzer, config: dict[str, dict] | None = N
             names.append(an.name)
         else:
             names.append(an)
-    pipeline = KitPipeline(host, settings)
-    if names:
-        keep = pipeline.plan(names)  # raises UnknownAnalyzer naming what is not installed
-        host.analyzers = {n: host.analyzers[n] for n in keep}
+    keep = pipeline.plan(names or None)  # raises UnknownAnalyzer naming what is not installed
+    host.analyzers = {n: host.analyzers[n] for n in keep}
+    _start(host, pipeline.settings, keep)
     return pipeline
+
+
+def _unstarted_pipeline(config: dict[str, dict] | None = None) -> KitPipeline:
+    """Every installed analyzer, on a copy of the shared host that callers may add to."""
+    settings = kit_settings(config)
+    shared = _shared_host(settings)
+    host = PluginHost(shared.pm, dict(shared.analyzers), shared.plugins, shared.problems, dict(shared.owner))
+    return KitPipeline(host, settings)
 
 
 @lru_cache(maxsize=16)
@@ -272,7 +295,7 @@ def check_analyzer(analyzer: str | Analyzer, *, config: dict[str, dict] | None =
             problem(f"metadata: {exc}")
             return result()
     try:
-        pipeline = make_pipeline(config=config)
+        pipeline = _unstarted_pipeline(config)
     except SettingsError as exc:
         problem(str(exc))
         return result()
@@ -290,6 +313,7 @@ def check_analyzer(analyzer: str | Analyzer, *, config: dict[str, dict] | None =
     if not _check_meta(host.analyzers[name], host, problem):
         return result()
     names = pipeline.plan([name])
+    _start(host, pipeline.settings, names)
     needs_parse = any(host.analyzers[n].meta.needs_parse for n in names)
     limit = meta.time_limit or pipeline.settings.analyzer_time_limit
     say(f"  ok    metadata, output schema, requirements ({', '.join(meta.requires) or 'none'}); "
@@ -374,7 +398,7 @@ def check_plugin(name: str, *, huge_chars: int = HUGE_CHARS, config: dict[str, d
     ``NEWSDESK_PLUGIN_MODULES``), with the plugin's own problems (import errors, invalid
     registrations, unmet requirements); a name that is no plugin is checked as an analyzer."""
     say = report or (lambda line: None)
-    host = make_pipeline(config=config).host
+    host = _unstarted_pipeline(config).host
     info = next((p for p in host.plugins if p["name"] == name), None)
     if info is None:
         return check_analyzer(name, huge_chars=huge_chars, config=config, report=report)
@@ -404,14 +428,14 @@ def assert_contract(analyzer: str | Analyzer, **kwargs) -> None:
               help="Size of the huge sample text (0 leaves it out).")
 def check(name, huge_chars):
     """Run the contract check on an installed plugin or analyzer NAME; exit 1 on problems."""
-    from .logging import configure_logging
-
+    start = time.perf_counter()
+    logging.disable(logging.CRITICAL)  # the report says what failed and where; tracebacks are noise
     try:
-        configure_logging(Settings.from_env(), stream=sys.stderr, level="CRITICAL")
+        problems = check_plugin(name, huge_chars=huge_chars, report=click.echo)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
-    start = time.perf_counter()
-    problems = check_plugin(name, huge_chars=huge_chars, report=click.echo)
+    finally:
+        logging.disable(logging.NOTSET)
     took = time.perf_counter() - start
     if problems:
         click.echo(f"\n{name}: {len(problems)} problem(s) ({took:.1f} s):")

@@ -55,17 +55,23 @@ def service_env(redis_server, tmp_path_factory):
     }
 
 
+def start_worker(env, log_dir, concurrency=2, name="test"):
+    """``newsdesk worker`` as a subprocess; wait until it is ready; return (process, log path)."""
+    log = log_dir / f"{name}.log"
+    with open(log, "ab") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "service.cli", "worker", "--concurrency", str(concurrency),
+                                 "-n", f"{name}-{os.getpid()}@%h"],
+                                env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    wait_for(lambda: proc.poll() is not None or b" ready" in log.read_bytes(), 180, what="worker ready")
+    assert proc.poll() is None, log.read_text()
+    return proc, log
+
+
 @pytest.fixture(scope="session")
 def worker(service_env, tmp_path_factory):
     """One real Celery worker (prefork, 2 children) for the session; its log file is returned."""
-    log = tmp_path_factory.mktemp("worker") / "worker.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "service.cli", "worker", "--concurrency", "2",
-                                 "-n", f"test-{os.getpid()}@%h"],
-                                env=service_env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    proc, log = start_worker(service_env, tmp_path_factory.mktemp("worker"))
     client = redis.Redis.from_url(service_env["NEWSDESK_REDIS_URL"])
-    wait_for(lambda: proc.poll() is not None or b"ready" in log.read_bytes(), 120, what="worker ready")
-    assert proc.poll() is None, log.read_text()
     yield {"proc": proc, "log": log, "redis": client}
     stop([proc])
 

@@ -24,7 +24,7 @@ def value(snap: dict, name: str, **labels) -> float:
 def scrape_http(base: str) -> dict:
     r = requests.get(base + "/metrics", timeout=10)
     assert r.status_code == 200, r.text
-    assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    assert r.headers["Content-Type"].startswith("text/plain")  # the text exposition format
     return samples(r.text)
 
 
@@ -32,9 +32,10 @@ def test_real_worker_and_api_report_requests_queue_documents_and_analyzers(api, 
     before = scrape_http(api)
     ids = [submit({"text": f"one two three {i}", "analyzers": ["wordcount", "raiser", "liar"]})["id"]
            for i in range(3)]
+    slow = submit({"text": "x", "analyzers": ["sleeper"]})["id"]  # overruns its 0.5 s limit
     for doc_id in ids:
-        body = finished(doc_id)
-        assert body["status"] == "partial"
+        assert finished(doc_id)["status"] == "partial"
+    assert finished(slow)["status"] == "failed"
     for _ in range(2):
         assert requests.get(api + "/v1/no-such-route", timeout=10).status_code == 404
     after = scrape_http(api)
@@ -44,12 +45,12 @@ def test_real_worker_and_api_report_requests_queue_documents_and_analyzers(api, 
 
     # requests, by the route (never the raw path) and the status, added up over gunicorn processes
     post = {"method": "POST", "route": "/v1/documents", "status": "202"}
-    assert delta("newsdesk_http_requests_total", **post) == 3
-    assert delta("newsdesk_http_request_duration_seconds_count", **post) == 3
-    assert delta("newsdesk_http_request_duration_seconds_bucket", le="+Inf", **post) == 3
+    assert delta("newsdesk_http_requests_total", **post) == 4
+    assert delta("newsdesk_http_request_duration_seconds_count", **post) == 4
+    assert delta("newsdesk_http_request_duration_seconds_bucket", le="+Inf", **post) == 4
     assert delta("newsdesk_http_request_duration_seconds_sum", **post) > 0
     assert delta("newsdesk_http_requests_total", method="GET", route="/v1/documents/<doc_id>",
-                 status="200") >= 3
+                 status="200") >= 4
     assert delta("newsdesk_http_requests_total", method="GET", route="unmatched", status="404") == 2
     assert not any(dict(labels).get("route", "").endswith(ids[0]) for _, labels in after)
 
@@ -63,6 +64,9 @@ def test_real_worker_and_api_report_requests_queue_documents_and_analyzers(api, 
     assert delta("newsdesk_analyzer_duration_seconds_sum", analyzer="wordcount") > 0
     assert delta("newsdesk_analyzer_failures_total", analyzer="raiser") >= 3
     assert delta("newsdesk_analyzer_failures_total", analyzer="wordcount") == 0
+    assert delta("newsdesk_analyzer_failures_total", analyzer="sleeper") >= 1  # timeouts count
+    assert delta("newsdesk_analyzer_duration_seconds_sum", analyzer="sleeper") >= 0.5
+    assert delta("newsdesk_documents_completed_total", status="failed") >= 1
     # schema violations fail the section after the analyzer returned: counted by final status
     assert delta("newsdesk_analyzer_sections_total", analyzer="liar", status="failed") >= 3
     assert delta("newsdesk_analyzer_failures_total", analyzer="liar") == 0

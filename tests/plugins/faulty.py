@@ -37,7 +37,7 @@ def liar(document, context):
 
 @hookimpl
 def register_analyzers():
-    return [wordcount, raiser, sleeper, liar]
+    return [wordcount, raiser, sleeper, liar, napper, hog]
 
 
 @hookimpl
@@ -49,4 +49,20 @@ def analysis_completed(document, results):
 
     url = current_app.extensions["newsdesk"].settings.redis
     summary = ",".join(f"{n}:{s['status']}" for n, s in sorted(results.items()))
-    redis.Redis.from_url(url).set(f"test:completed:{document['id']}", summary, ex=600)
+    client = redis.Redis.from_url(url)
+    client.set(f"test:completed:{document['id']}", summary, ex=600)
+    client.incr(f"test:completions:{document['id']}")
+
+
+@analyzer("napper", version="1.0", output_schema=Count, time_limit=60, default_config={"seconds": 0.0})
+def napper(document, context):
+    """Sleeps ``seconds`` (a setting), so a test can kill the worker mid-document."""
+    time.sleep(float(context.config["seconds"]))
+    return {"words": len(document["text"].split())}
+
+
+@analyzer("hog", version="1.0", output_schema=Count)
+def hog(document, context):
+    """Tries to take 64 GiB of memory."""
+    block = bytearray(64 * 1024**3)
+    return {"words": len(block)}

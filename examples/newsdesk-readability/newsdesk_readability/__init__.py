@@ -22,13 +22,13 @@ def syllables(word: str) -> int:
     folded, less a silent final ``e`` (``make``) and a silent ``-ed`` (``asked``, not ``voted``);
     at least one, so numbers and words in other scripts count as one syllable.
     """
-    folded = unicodedata.normalize("NFKD", word.lower())
-    letters = "".join(c for c in folded if "a" <= c <= "z")
+    lower = word.lower()
+    letters = "".join(c for c in unicodedata.normalize("NFKD", lower) if "a" <= c <= "z")
     count = len(_VOWEL_GROUPS.findall(letters))
-    if count > 1 and letters.endswith("e") and not letters.endswith(("le", "ee", "ye")):
-        count -= 1
-    elif count > 1 and letters.endswith("ed") and letters[-3:-2] not in ("t", "d"):
-        count -= 1
+    if count > 1 and lower.endswith("e") and not lower.endswith(("le", "ee", "ye")):
+        count -= 1  # "make", but not "table", "agree" nor "café"
+    elif count > 1 and lower.endswith("ed") and letters[-3:-2] not in ("", *"aeiouytd"):
+        count -= 1  # "asked", but not "voted", "agreed" nor "played"
     return max(1, count)
 
 

@@ -1,0 +1,376 @@
+"""``newsdesk bench``: the service against the in-process pipeline, on the same documents, in one run.
+
+Phases: (a) in-process throughput (``analyze_documents``, batched with ``nlp.pipe``) and the time
+of one document alone; (b) end-to-end throughput HTTP → Celery → Redis with the configured
+workers; (c) POST-to-``done`` latency at a fixed open-loop arrival rate, and on an idle service;
+(d) Redis memory per stored document against the size of its JSON result. A real Redis
+(append-only, as in production), a worker and the API run as child processes and are stopped at
+the end, whatever happens. Times come from the bodies (``completed_at``) so polling adds nothing.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+
+import click
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+DATA = Path(os.environ.get("NEWSDESK_BENCH_DATA", "/work/shared/data"))
+GOALS = {"ratio": 0.90, "idle_factor": 2.0, "memory_factor": 4.0}
+
+
+def load_documents(limit: int | None) -> list[dict]:
+    """The seeds, then (when the development corpora exist) PolNeAR dev and BBC News texts.
+
+    The corpora are read at run time and never copied; the order is a fixed shuffle so any
+    ``limit`` mixes the sources. Fewer documents than ``limit`` are repeated.
+    """
+    from .documents import read_documents
+
+    seeds = [doc for _, doc in read_documents([str(SEEDS)])]
+    extra: list[dict] = []
+    for path, date_key in ((DATA / "quotes" / "dev.jsonl", "publication_date"),
+                           (DATA / "bbc-news" / "train.jsonl", None)):
+        if not path.exists():
+            continue
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                row = json.loads(line)
+                doc = {"text": row["text"], "title": row.get("title")}
+                if date_key and row.get(date_key):
+                    doc["published_at"] = row[date_key]
+                extra.append({k: v for k, v in doc.items() if v})
+    random.Random(0).shuffle(extra)
+    pool = seeds + extra
+    if limit is None:
+        return pool
+    return [pool[i % len(pool)] for i in range(limit)]
+
+
+def _ts(iso: str) -> float:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def _pct(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (no interpolation: p99 of few samples is the slowest one)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, int(-(-q * len(ordered) // 100)) - 1))]
+
+
+# --- (a) in process ----------------------------------------------------------------------
+
+
+def measure_in_process(pipeline, docs: list[dict], singles: list[dict]) -> dict:
+    from .cli import analyze_documents
+
+    items = [(f"b{i}", d) for i, d in enumerate(docs)]
+    list(analyze_documents(pipeline, items[:2]))  # warm caches outside the timed run
+    start = time.perf_counter()
+    bodies = list(analyze_documents(pipeline, items))
+    elapsed = time.perf_counter() - start
+    single = []
+    for i, d in enumerate(singles):
+        t = time.perf_counter()
+        list(analyze_documents(pipeline, [(f"s{i}", d)]))
+        single.append((time.perf_counter() - t) * 1000)
+    sizes = [len(json.dumps(b, ensure_ascii=False, separators=(",", ":")).encode()) for b in bodies]
+    return {"docs_per_s": len(docs) / elapsed, "seconds": elapsed, "single_ms": single,
+            "json_bytes": statistics.mean(sizes)}
+
+
+# --- the service as child processes ---------------------------------------------------------
+
+
+class Service:
+    """Redis, a worker and the API on free ports; :meth:`close` leaves no process behind."""
+
+    def __init__(self, concurrency: int | None, log_dir: str):
+        from .embedded import free_port, start_redis
+
+        self.procs: list[subprocess.Popen] = []
+        self.log_dir = log_dir
+        rport = free_port()
+        self.procs.append(start_redis(rport, os.path.join(log_dir, "redis"), appendonly=True))
+        self.redis_url = f"redis://127.0.0.1:{rport}/0"
+        self.env = {**os.environ, "NEWSDESK_REDIS_URL": self.redis_url, "NEWSDESK_AUTH": "0",
+                    "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        self.env.pop("NEWSDESK_BROKER_URL", None)
+        if concurrency:
+            self.env["NEWSDESK_WORKER_CONCURRENCY"] = str(concurrency)
+        from .config import Settings
+
+        settings = Settings.from_env(self.env)
+        self.workers = settings.worker_concurrency or os.cpu_count() or 1
+        self.batch_max = settings.batch_max
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        exe = [sys.executable, "-m", "service.cli"]
+        self._spawn([*exe, "worker", "-n", f"bench-{os.getpid()}@%h"], "worker.log")
+        self._spawn([*exe, "serve", "--port", str(self.port)], "api.log")
+
+    def _spawn(self, args, log_name):
+        with open(os.path.join(self.log_dir, log_name), "wb") as out:
+            self.procs.append(subprocess.Popen(args, env=self.env, cwd=ROOT, stdout=out,
+                                               stderr=subprocess.STDOUT))
+
+    def wait_ready(self, timeout: float = 240) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for p in self.procs:
+                if p.poll() is not None:
+                    raise click.ClickException(f"{p.args[:4]} exited with {p.returncode}; logs in {self.log_dir}")
+            try:
+                if requests.get(self.base + "/readyz", timeout=3).ok:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.3)
+        raise click.ClickException(f"the service was not ready within {timeout:g} s; logs in {self.log_dir}")
+
+    def close(self) -> None:
+        import psutil
+
+        from .embedded import stop
+
+        stop(self.procs)
+        for child in psutil.Process().children(recursive=True):  # orphaned pool children, if any
+            try:
+                child.kill()
+            except psutil.Error:
+                pass
+
+    def redis(self):
+        import redis
+
+        return redis.Redis.from_url(self.redis_url)
+
+
+def post(session: requests.Session, base: str, doc: dict) -> tuple[float, str]:
+    sent = time.time()
+    r = session.post(base + "/v1/documents", json=doc, timeout=30)
+    if r.status_code != 202:
+        raise RuntimeError(f"POST /v1/documents answered {r.status_code}: {r.text[:200]}")
+    return sent, r.json()["id"]
+
+
+def _finished(body: dict) -> bool:
+    # the store shows the final status a moment before it writes completed_at
+    return body["status"] in ("done", "partial", "failed") and bool(body.get("completed_at"))
+
+
+def collect(base: str, ids: list[str], timeout: float) -> dict[str, tuple[dict, int]]:
+    """Poll until every document has finished; return ``id -> (body, response size)``."""
+    out: dict[str, tuple[dict, int]] = {}
+    session = requests.Session()
+    deadline = time.monotonic() + timeout
+    while len(out) < len(ids):
+        if time.monotonic() > deadline:
+            raise click.ClickException(f"{len(ids) - len(out)} documents unfinished after {timeout:g} s")
+        for doc_id in ids:
+            if doc_id in out:
+                continue
+            r = session.get(f"{base}/v1/documents/{doc_id}", timeout=30)
+            body = r.json()
+            if _finished(body):
+                out[doc_id] = (body, len(r.content))
+        if len(out) < len(ids):
+            time.sleep(0.5)
+    return out
+
+
+# --- (b) throughput, (c) latency, (d) memory -------------------------------------------------
+
+
+def measure_throughput(svc: Service, docs: list[dict], timeout: float) -> dict:
+    """Submit everything at once through the batch endpoint; done when the last one completes."""
+    r = svc.redis()
+    r.execute_command("MEMORY", "PURGE")
+    before = int(r.info("memory")["used_memory"])
+    session = requests.Session()
+    chunk = max(1, min(svc.batch_max, 50))
+    ids: list[str] = []
+    batches: list[str] = []
+    start = time.time()
+    for i in range(0, len(docs), chunk):
+        resp = session.post(svc.base + "/v1/batches", json={"documents": docs[i:i + chunk]}, timeout=60)
+        if resp.status_code != 202:
+            raise click.ClickException(f"POST /v1/batches answered {resp.status_code}: {resp.text[:300]}")
+        ids += [item["id"] for item in resp.json()["items"]]
+        batches.append(resp.json()["links"]["self"])
+    submitted = time.time() - start
+    deadline = time.monotonic() + timeout
+    while batches:  # one cheap request per batch and second, so polling steals little CPU
+        if time.monotonic() > deadline:
+            raise click.ClickException(f"the throughput run did not finish within {timeout:g} s")
+        time.sleep(0.5)
+        batches = [u for u in batches if session.get(svc.base + u, timeout=30).json()["status"] != "done"]
+    bodies = collect(svc.base, ids, timeout)
+    end = max(_ts(b["completed_at"]) for b, _ in bodies.values())
+    time.sleep(0.5)  # let the append-only buffer drain before reading memory
+    r.execute_command("MEMORY", "PURGE")
+    after = int(r.info("memory")["used_memory"])
+    key_bytes = [int(r.memory_usage(f"newsdesk:doc:{i}") or 0) for i in ids]
+    statuses = [b["status"] for b, _ in bodies.values()]
+    return {"docs_per_s": len(ids) / (end - start), "seconds": end - start, "submit_seconds": submitted,
+            "redis_bytes": (after - before) / len(ids), "hash_bytes": statistics.mean(key_bytes),
+            "json_bytes": statistics.mean(size for _, size in bodies.values()),
+            "not_done": sum(s != "done" for s in statuses)}
+
+
+def measure_open_loop(svc: Service, docs: list[dict], rate: float, seconds: float, timeout: float) -> dict:
+    """Submit at ``rate`` per second on a fixed schedule, whatever the completions do."""
+    n = max(1, int(rate * seconds))
+    sent: dict[str, float] = {}
+    errors: list[str] = []
+    local = threading.local()
+    lag: list[float] = []
+
+    def fire(i: int) -> None:
+        local.s = getattr(local, "s", None) or requests.Session()
+        try:
+            t, doc_id = post(local.s, svc.base, docs[i % len(docs)])
+            sent[doc_id] = t
+        except Exception as exc:  # counted and reported, never hidden
+            errors.append(str(exc))
+
+    start = time.time() + 0.2
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for i in range(n):
+            due = start + i / rate
+            delay = due - time.time()
+            if delay > 0:
+                time.sleep(delay)
+            lag.append(max(0.0, -delay))
+            pool.submit(fire, i)
+    bodies = collect(svc.base, list(sent), timeout)
+    lat = [(_ts(b["completed_at"]) - sent[i]) * 1000 for i, (b, _) in bodies.items()]
+    return {"latencies": lat, "errors": errors, "n": n, "max_schedule_lag_ms": max(lag) * 1000}
+
+
+def measure_idle(svc: Service, docs: list[dict]) -> list[float]:
+    """One document at a time on an otherwise idle service: POST until ``completed_at``."""
+    session = requests.Session()
+    out = []
+    for doc in docs:
+        sent, doc_id = post(session, svc.base, doc)
+        body = session.get(f"{svc.base}/v1/documents/{doc_id}", params={"wait": 60}, timeout=90).json()
+        if not _finished(body):
+            body = collect(svc.base, [doc_id], 60)[doc_id][0]
+        out.append((_ts(body["completed_at"]) - sent) * 1000)
+        time.sleep(0.2)
+    return out
+
+
+def _table(rows: list[tuple[str, str, str]]) -> str:
+    w0 = max(len(r[0]) for r in rows)
+    w1 = max(len(r[1]) for r in rows)
+    return "\n".join(f"{a:<{w0}}  {b:>{w1}}  {c}" for a, b, c in rows)
+
+
+@click.command()
+@click.option("--fast", is_flag=True, help="CI mode: the seeds twice, short phases (< 1 minute).")
+@click.option("--docs", "n_docs", type=int, help="Documents per throughput run (default 200; --fast 10).")
+@click.option("--rate", type=float, help="Open-loop arrival rate, docs/s (default: 50% of the measured service throughput).")
+@click.option("--seconds", type=float, help="Length of the open-loop phase (default 30; --fast 6).")
+@click.option("--concurrency", type=int, help="Worker processes (default: NEWSDESK_WORKER_CONCURRENCY or one per CPU).")
+def cli(fast, n_docs, rate, seconds, concurrency):
+    """Measure in-process vs service throughput, open-loop latency and Redis memory per document."""
+    if fast:
+        from .documents import read_documents
+
+        docs = [d for _, d in read_documents([str(SEEDS)])] * 2
+        docs = docs[:n_docs] if n_docs else docs
+        singles = docs[:2]
+    else:
+        docs = load_documents(n_docs or 200)
+        singles = docs[:5]
+    seconds = seconds or (4 if fast else 30)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    svc = None
+    with tempfile.TemporaryDirectory(prefix="newsdesk-bench-") as tmp:
+        try:
+            click.echo(f"bench: {len(docs)} documents; starting Redis, worker and API", err=True)
+            svc = Service(concurrency, tmp)
+            from .cli import in_process_pipeline
+
+            pipeline = in_process_pipeline()  # loads while the service starts
+            svc.wait_ready()
+            click.echo("bench: (a) in-process", err=True)
+            a = measure_in_process(pipeline, docs, singles)
+            del pipeline
+            click.echo("bench: (b) service throughput", err=True)
+            warm = docs[:svc.workers if fast else 2 * svc.workers]
+            collect(svc.base, [post(requests.Session(), svc.base, d)[1] for d in warm], 120)
+            b = measure_throughput(svc, docs, timeout=max(120, 20 * len(docs)))
+            rate_used = rate or max(0.2, 0.5 * b["docs_per_s"])
+            click.echo(f"bench: (c) open loop at {rate_used:.2f} docs/s for {seconds:g} s, then idle", err=True)
+            c = measure_open_loop(svc, docs, rate_used, seconds, timeout=max(120, 10 * len(docs)))
+            time.sleep(0.5)
+            idle = measure_idle(svc, singles)
+        except KeyboardInterrupt:
+            click.echo("bench: interrupted", err=True)
+            sys.exit(130)
+        finally:
+            if svc is not None:
+                svc.close()
+    lat = c["latencies"]
+    single_ms = statistics.median(a["single_ms"])
+    result = {
+        "documents": len(docs), "workers": svc.workers,
+        "inprocess_docs_per_s": round(a["docs_per_s"], 3),
+        "inprocess_ms_per_doc": round(1000 / a["docs_per_s"], 2),
+        "inprocess_single_ms": round(single_ms, 2),
+        "service_docs_per_s": round(b["docs_per_s"], 3),
+        "ratio": round(b["docs_per_s"] / a["docs_per_s"], 3),
+        "rate": round(rate_used, 3), "latency_docs": len(lat), "errors": len(c["errors"]),
+        "p50_ms": round(_pct(lat, 50), 1), "p95_ms": round(_pct(lat, 95), 1), "p99_ms": round(_pct(lat, 99), 1),
+        "idle_p50_ms": round(statistics.median(idle), 1),
+        "idle_factor": round(statistics.median(idle) / single_ms, 2),
+        "redis_bytes_per_doc": round(b["redis_bytes"]),
+        "redis_hash_bytes_per_doc": round(b["hash_bytes"]),
+        "json_bytes_per_doc": round(b["json_bytes"]),
+        "memory_factor": round(b["redis_bytes"] / b["json_bytes"], 2),
+        "not_done": b["not_done"],
+    }
+    result["goals_met"] = {"ratio": result["ratio"] >= GOALS["ratio"],
+                           "idle": result["idle_factor"] <= GOALS["idle_factor"],
+                           "memory": result["memory_factor"] <= GOALS["memory_factor"]}
+    ok = lambda met: "ok" if met else "MISSED"  # noqa: E731
+    g = result["goals_met"]
+    click.echo(_table([
+        ("figure", "value", "meaning"),
+        ("documents", str(len(docs)), f"per throughput run; {svc.workers} worker process(es)"),
+        ("(a) in-process", f"{a['docs_per_s']:.2f}/s", f"{1000 / a['docs_per_s']:.1f} ms per document, batched nlp.pipe"),
+        ("(a) one document", f"{single_ms:.0f} ms", "in-process, one document alone (median)"),
+        ("(b) service", f"{b['docs_per_s']:.2f}/s", f"HTTP → Celery → Redis, all submitted at once ({b['seconds']:.1f} s)"),
+        ("ratio b/a", f"{result['ratio']:.3f}", f"goal ≥ {GOALS['ratio']}: {ok(g['ratio'])}"),
+        ("(c) open loop", f"{rate_used:.2f}/s", f"{len(lat)} documents, {len(c['errors'])} errors, "
+                                                f"schedule lag ≤ {c['max_schedule_lag_ms']:.0f} ms"),
+        ("    p50", f"{result['p50_ms']:.0f} ms", "POST → done"),
+        ("    p95", f"{result['p95_ms']:.0f} ms", "POST → done"),
+        ("    p99", f"{result['p99_ms']:.0f} ms", "POST → done"),
+        ("(c) idle p50", f"{result['idle_p50_ms']:.0f} ms",
+         f"one at a time; {result['idle_factor']:.2f} × one document in-process, goal ≤ "
+         f"{GOALS['idle_factor']:g}: {ok(g['idle'])}"),
+        ("(d) Redis / doc", f"{result['redis_bytes_per_doc']} B", f"used_memory delta (doc hash alone {result['redis_hash_bytes_per_doc']} B)"),
+        ("    JSON / doc", f"{result['json_bytes_per_doc']} B", f"GET body; ratio {result['memory_factor']:.2f}, "
+                                                             f"goal ≤ {GOALS['memory_factor']:g}: {ok(g['memory'])}"),
+    ]))
+    click.echo(json.dumps(result))
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,234 @@
+"""The dates analyzer: publication dates and TIMEX3 recognition/normalisation on the real parse."""
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from plugins.dates_timex import duration_value, parse_number, shift, weekday_date
+
+DCT = "2021-03-10"  # a Wednesday, ISO week 10
+
+
+def timexes(analyze, text, published_at=DCT, **fields):
+    body = analyze(text, ["dates"], published_at=published_at, **fields)
+    section = body["analysis"]["dates"]
+    assert section["status"] == "done", section
+    return section["result"]
+
+
+def found(analyze, text, published_at=DCT):
+    """``{text: (type, value)}`` of every expression found in ``text``."""
+    return {t["text"]: (t["type"], t["value"]) for t in timexes(analyze, text, published_at)["timexes"]}
+
+
+# ----------------------------------------------------------------- pure normalisation helpers
+def test_number_words_and_durations():
+    assert parse_number("twenty-four") == 24
+    assert parse_number("a") == 1
+    assert parse_number("several") == "X"
+    assert parse_number("two and a half") == 2.5
+    assert duration_value(3, "years") == "P3Y"
+    assert duration_value(2, "hour") == "PT2H"
+    assert duration_value(2, "decade") == "P20Y"
+    assert duration_value("X", "week") == "PXW"
+
+
+def test_calendar_arithmetic():
+    wed = date(2021, 3, 10)
+    assert weekday_date(wed, 5, "past") == date(2021, 3, 5)
+    assert weekday_date(wed, 5, "future") == date(2021, 3, 12)
+    assert weekday_date(wed, 3, "last") == date(2021, 3, 3)
+    assert shift(wed, -1, "Q") == "2020-Q4"
+    assert shift(wed, 1, "W") == "2021-W11"
+    assert shift(wed, -2, "M") == "2021-01"
+    assert shift(None, -1, "D") == "XXXX-XX-XX"
+
+
+# ----------------------------------------------------------------- expression families
+def test_absolute_dates(analyze):
+    got = found(analyze, "The treaty was signed on March 5, 2019 and ratified on 22nd July, 2020. "
+                         "A report dated 2018-11-02 followed, and another in August 2017.")
+    assert got["March 5, 2019"] == ("DATE", "2019-03-05")
+    assert got["22nd July, 2020"] == ("DATE", "2020-07-22")
+    assert got["2018-11-02"] == ("DATE", "2018-11-02")
+    assert got["August 2017"] == ("DATE", "2017-08")
+
+
+def test_month_day_without_year_takes_the_dct_year(analyze):
+    got = found(analyze, "Voting took place on February 24 in the capital.")
+    assert got["February 24"] == ("DATE", "2021-02-24")
+
+
+def test_relative_days(analyze):
+    got = found(analyze, "The minister arrived yesterday, speaks today and leaves tomorrow.")
+    assert got["yesterday"] == ("DATE", "2021-03-09")
+    assert got["today"] == ("DATE", "2021-03-10")
+    assert got["tomorrow"] == ("DATE", "2021-03-11")
+
+
+def test_weekdays_follow_the_tense(analyze):
+    past = found(analyze, "The committee met on Friday to discuss the budget.")
+    future = found(analyze, "The committee will meet on Friday to discuss the budget.")
+    assert past["Friday"] == ("DATE", "2021-03-05")
+    assert future["Friday"] == ("DATE", "2021-03-12")
+    assert found(analyze, "She resigned last Monday.")["last Monday"] == ("DATE", "2021-03-08")
+
+
+def test_months_years_weeks_quarters(analyze):
+    got = found(analyze, "Sales rose last year and this week, and the company expects growth next month. "
+                         "Profit fell in the third quarter and in fiscal 2019.")
+    assert got["last year"] == ("DATE", "2020")
+    assert got["this week"] == ("DATE", "2021-W10")
+    assert got["next month"] == ("DATE", "2021-04")
+    assert got["the third quarter"] == ("DATE", "2020-Q3")
+    assert got["fiscal 2019"] == ("DATE", "2019")
+
+
+def test_bare_month_follows_the_tense(analyze):
+    assert found(analyze, "The law was passed in November.")["November"] == ("DATE", "2020-11")
+    assert found(analyze, "The law will take effect in June.")["June"] == ("DATE", "2021-06")
+
+
+def test_durations(analyze):
+    got = found(analyze, "The strike lasted three years, after a 78-day blockade and two hours of talks "
+                         "over the past five days.")
+    assert got["three years"] == ("DURATION", "P3Y")
+    assert got["78-day"] == ("DURATION", "P78D")
+    assert got["two hours"] == ("DURATION", "PT2H")
+    assert got["the past five days"] == ("DURATION", "P5D")
+
+
+def test_ago_expressions(analyze):
+    got = found(analyze, "The bridge opened two years ago and was repaired three days ago.")
+    assert got["two years ago"] == ("DATE", "2019")
+    assert got["three days ago"] == ("DATE", "2021-03-07")
+
+
+def test_sets(analyze):
+    got = found(analyze, "The board meets every week, reports annually and publishes figures daily. "
+                         "Inspections happen twice a year.")
+    assert got["every week"] == ("SET", "P1W")
+    assert got["annually"] == ("SET", "P1Y")
+    assert got["daily"] == ("SET", "P1D")
+    assert got["a year"] == ("SET", "P1Y")
+
+
+def test_reference_expressions(analyze):
+    got = found(analyze, "Prices are now higher. The plant recently closed, and in the coming period "
+                         "more jobs will go; the future is uncertain.")
+    assert got["now"] == ("DATE", "PRESENT_REF")
+    assert got["recently"] == ("DATE", "PAST_REF")
+    assert got["the coming period"] == ("DATE", "FUTURE_REF")
+    assert got["the future"] == ("DATE", "FUTURE_REF")
+
+
+def test_ranges_decades_centuries(analyze):
+    result = timexes(analyze, "Between 1998-1999 and 2019-2021 the city grew more than in the 1990s "
+                              "or the 20th century.")
+    values = [(t["text"], t["value"]) for t in result["timexes"]]
+    assert ("1998", "1998") in values and ("1999", "1999") in values
+    assert ("2019", "2019") in values and ("2021", "2021") in values
+    got = dict(values)
+    assert got["the 1990s"] == "199"
+    assert got["the 20th century"] == "19"
+
+
+def test_times_of_day(analyze):
+    got = found(analyze, "The vote closed at 5 p.m. and results came at 21:15 GMT. The talks resumed "
+                         "this morning.")
+    assert got["5 p.m."] == ("TIME", "2021-03-10T17:00")
+    assert got["21:15 GMT"] == ("TIME", "2021-03-10T21:15Z")
+    assert got["this morning"] == ("TIME", "2021-03-10TMO")
+
+
+def test_offsets_and_anchor(analyze):
+    text = "Markets fell on Monday."
+    result = timexes(analyze, text)
+    (t,) = result["timexes"]
+    assert text[t["start"]:t["end"]] == t["text"] == "Monday"
+    assert t["anchor"] == DCT
+
+
+def test_no_publication_date_keeps_values_underspecified(analyze):
+    result = timexes(analyze, "The delegation visited the headquarters yesterday and will return on "
+                              "September 24.", published_at=None)
+    assert result["publication_date"]["value"] is None
+    got = {t["text"]: t["value"] for t in result["timexes"]}
+    assert got["yesterday"] == "XXXX-XX-XX"
+    assert got["September 24"] == "XXXX-09-24"
+    assert all(t["anchor"] is None for t in result["timexes"])
+
+
+def test_publication_date_from_url_and_dateline(analyze):
+    result = timexes(analyze, "Ministers met in the capital to talk about trade.", published_at=None,
+                     url="https://example.org/news/2022/05/17/ministers-meet.html")
+    pub = result["publication_date"]
+    assert (pub["value"], pub["source"]) == ("2022-05-17", "url")
+    assert pub["evidence"]["url"].endswith("ministers-meet.html")
+    result = timexes(analyze, "LISBON (Example Agency - 3rd May, 2022) Ministers met on Tuesday.",
+                     published_at=None)
+    pub = result["publication_date"]
+    assert (pub["value"], pub["source"]) == ("2022-05-03", "dateline")
+    got = {t["text"]: t["value"] for t in result["timexes"]}
+    assert got["Tuesday"] == "2022-05-03"
+
+
+def test_request_date_wins(analyze):
+    result = timexes(analyze, "date 2020-01-01 Ministers met.", published_at="2020-02-03T10:00:00Z")
+    assert result["publication_date"]["value"] == "2020-02-03"
+    assert result["publication_date"]["source"] == "request"
+
+
+# ----------------------------------------------------------------- seeds
+EXPECTED_PUBLICATION = {"000": "2020-07-22", "001": "2023-11-21", "002": None, "003": "2023-12-09",
+                        "004": "2023-07-11"}
+
+
+def _seed(seeds, prefix):
+    (body,) = [b for k, b in seeds.items() if k.startswith(prefix)]
+    section = body["analysis"]["dates"]
+    assert section["status"] == "done", section
+    return section["result"]
+
+
+@pytest.mark.parametrize("prefix", sorted(EXPECTED_PUBLICATION))
+def test_seed_publication_dates(seeds, prefix):
+    pub = _seed(seeds, prefix)["publication_date"]
+    assert pub["value"] == EXPECTED_PUBLICATION[prefix]
+    assert (pub["source"] is None) == (pub["value"] is None)
+    if pub["value"]:
+        assert pub["evidence"] and 0 < pub["confidence"] <= 1
+
+
+def test_seed_relative_expressions(seeds):
+    def values(prefix):
+        return {t["text"]: (t["type"], t["value"]) for t in _seed(seeds, prefix)["timexes"]}
+
+    assert values("000")["Wednesday"] == ("DATE", "2020-07-22")
+    s1 = values("001")
+    assert s1["September 24"] == ("DATE", "2023-09-24")
+    assert s1["February last year"] == ("DATE", "2022-02")
+    assert s1["2001"] == ("DATE", "2001")
+    assert s1["78-day"] == ("DURATION", "P78D")
+    s2 = values("002")
+    assert s2["today"] == ("DATE", "XXXX-XX-XX")
+    assert s2["the coming period"] == ("DATE", "FUTURE_REF")
+    assert values("003")["December 17"] == ("DATE", "2023-12-17")
+    assert values("004")["tomorrow"] == ("DATE", "2023-07-12")
+
+
+# ----------------------------------------------------------------- eval command
+TIMEBANK = Path("/work/shared/data/tempeval3/TimeBank")
+
+
+@pytest.mark.skipif(not TIMEBANK.is_dir(), reason="TempEval-3 data not available")
+def test_eval_smoke():
+    from plugins.dates_eval import cli
+
+    result = CliRunner().invoke(cli, [str(TIMEBANK), "--limit", "5"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output.strip().splitlines()[-1])
+    assert figures["documents"] == 5 and figures["gold_timex"] > 0
+    assert figures["relaxed_f1"] > 0.6 and 0 <= figures["value_f1"] <= figures["relaxed_f1"]

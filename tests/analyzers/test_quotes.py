@@ -1,0 +1,245 @@
+"""The quotes analyzer on the real spaCy parse: patterns, seeds, and the eval command."""
+import json
+from pathlib import Path
+
+import pytest
+
+from plugins.quotes import Output, build_quotes
+from plugins.quotes_extract import quote_type
+from plugins.quotes_marks import double_quote_spans
+
+DEV = Path("/work/shared/data/quotes/dev.jsonl")
+
+
+def quotes_of(analyze, text):
+    body = analyze(text, ["quotes"])
+    section = body["analysis"]["quotes"]
+    assert section["status"] == "done", section
+    assert Output().validate(section["result"]) == {}
+    return section["result"]
+
+
+def who(q):
+    """Everything that names a quote's speaker: mention, antecedent, linked entity."""
+    sp = q["speaker"] or {}
+    return " ".join(filter(None, [sp.get("text"), (sp.get("resolved") or {}).get("text"), sp.get("entity_name")]))
+
+
+def find(result, fragment):
+    hits = [q for q in result["quotes"] if fragment in q["text"]]
+    assert hits, f"no quote with {fragment!r} in {[q['text'] for q in result['quotes']]}"
+    return hits[0]
+
+
+# --- quotation marks -------------------------------------------------------------------------
+
+def test_marks_pair_straight_curly_and_skip_free_standing():
+    text = 'He said "hello there," and left. War ” between two states ” ended. “Fine.”'
+    spans = [text[s.start:s.end] for s in double_quote_spans(text)]
+    assert spans == ['"hello there,"', "“Fine.”"]
+
+
+def test_quote_continued_into_next_paragraph_is_split_per_paragraph():
+    text = "“The first part runs on\n\n“and the second part ends here.” Then more."
+    spans = double_quote_spans(text)
+    assert [(text[s.start:s.end], s.continued) for s in spans] == [
+        ("“The first part runs on", False), ("“and the second part ends here.”", True)]
+
+
+def test_quote_type_follows_the_marks():
+    text = 'He said "we won." He said we won. He said we "won big" today.'
+    assert quote_type(text, 8, 17) == "direct"
+    assert quote_type(text, 26, 32) == "indirect"
+    assert quote_type(text, 42, 61) == "mixed"
+
+
+# --- patterns on hand-written sentences -----------------------------------------------------
+
+def test_x_said_direct(analyze):
+    r = quotes_of(analyze, '"We will rebuild the bridge by spring," Mayor Anna Berg said on Monday.')
+    q = find(r, "rebuild the bridge")
+    assert q["type"] == "direct" and q["cue"]["text"] == "said" and q["cue_kind"] == "speech"
+    assert "Berg" in q["speaker"]["text"] and q["speaker"]["kind"] == "person"
+    assert q["text"].startswith('"') and 0 < q["confidence"] <= 1
+
+
+def test_said_x_inverted(analyze):
+    r = quotes_of(analyze, '"The harvest was the worst in a decade," said Peter Novak, a farmer from the valley.')
+    q = find(r, "harvest was the worst")
+    assert q["type"] == "direct" and q["speaker"]["text"].startswith("Peter Novak")
+
+
+def test_x_told_y_that_indirect(analyze):
+    r = quotes_of(analyze, "Finance Minister Carla Ruiz told reporters on Friday that the budget would be cut.")
+    q = find(r, "the budget would be cut")
+    assert q["type"] == "indirect" and q["cue"]["text"] == "told"
+    assert "Carla Ruiz" in q["speaker"]["text"]
+
+
+def test_said_on_date_that(analyze):
+    r = quotes_of(analyze, "Stoltenberg said on November 21 that the perpetrators of the attack must be brought to justice.")
+    q = find(r, "perpetrators")
+    assert q["type"] == "indirect" and q["speaker"]["text"] == "Stoltenberg"
+    assert q["text"].startswith("that the perpetrators")
+
+
+def test_according_to(analyze):
+    r = quotes_of(analyze, "According to the health ministry, the number of cases fell sharply last week.")
+    q = find(r, "number of cases fell")
+    assert q["cue"]["text"] == "According to" and q["speaker"]["text"] == "the health ministry"
+    assert "According" not in q["text"]
+
+
+def test_x_added_and_pronoun_resolved(analyze):
+    text = ("Anna Berg, the mayor of Springfield, opened the new school on Monday. "
+            '"This school belongs to every child in the city," she said. '
+            "She added that a second school would open next year.")
+    r = quotes_of(analyze, text)
+    direct = find(r, "belongs to every child")
+    assert direct["speaker"]["text"] == "she" and direct["speaker"]["kind"] == "pronoun"
+    assert "Anna Berg" in who(direct)
+    added = find(r, "a second school would open")
+    assert added["cue"]["text"] == "added" and "Anna Berg" in who(added)
+
+
+def test_speaker_of_previous_sentence_carries_over(analyze):
+    text = ('"Prices will keep rising," Laura Chen said at the conference. '
+            '"Households should plan for a hard winter."')
+    r = quotes_of(analyze, text)
+    second = find(r, "hard winter")
+    assert second["type"] == "direct" and "Laura Chen" in who(second)
+
+
+def test_speaker_before_colon_in_previous_paragraph(analyze):
+    text = "The general addressed the troops. Marko Petrovic said:\n\n\"We will hold this line until spring.\""
+    q = find(quotes_of(analyze, text), "hold this line")
+    assert "Marko Petrovic" in who(q)
+
+
+def test_multi_sentence_and_paragraph_continued_quote(analyze):
+    text = ('"The first paragraph of the speech is long. It goes on and on.\n\n'
+            '"The second paragraph ends the speech," Governor Tom Hale said.')
+    r = quotes_of(analyze, text)
+    first, second = find(r, "first paragraph"), find(r, "second paragraph")
+    assert first["type"] == "direct" and second["type"] == "direct"
+    assert "It goes on and on" in first["text"]
+    assert "Tom Hale" in who(first) and "Tom Hale" in who(second)
+
+
+def test_guillemets_and_single_marks(analyze):
+    r = quotes_of(analyze, "Jean Dupont said: «The border will stay open for trade.»")
+    assert "Dupont" in who(find(r, "border will stay open"))
+    r = quotes_of(analyze, "Jean Dupont said: 'The border will stay open for trade.'")
+    assert "Dupont" in who(find(r, "border will stay open"))
+
+
+def test_mixed_quote(analyze):
+    r = quotes_of(analyze, 'The diplomat Ivan Horvat said relations were a "delicate issue burdened by the past."')
+    q = find(r, "delicate issue")
+    assert q["type"] == "mixed" and "Ivan Horvat" in who(q)
+    assert r["scare_quotes"] == []
+
+
+def test_scare_quotes_and_titles_are_not_speech(analyze):
+    text = ('Parliament rejected the so-called "peace plan" on Tuesday. '
+            'The agency runs "Integrity Building" and "Science for Peace and Security" programmes.')
+    r = quotes_of(analyze, text)
+    # "rejected the so-called plan" may be reported as a stance, never as a quotation
+    assert all(q["type"] == "indirect" and q["text"] != '"peace plan"' for q in r["quotes"])
+    assert [s["text"] for s in r["scare_quotes"]] == [
+        '"peace plan"', '"Integrity Building"', '"Science for Peace and Security"']
+
+
+def test_cognition_cue(analyze):
+    r = quotes_of(analyze, "The prime minister believes that the reform will pass before the summer.")
+    q = find(r, "the reform will pass")
+    assert q["cue_kind"] == "cognition" and q["cue"]["text"] == "believes"
+
+
+def test_nominal_cue(analyze):
+    r = quotes_of(analyze, "Governor Tom Hale's statement that the mine would close angered the workers.")
+    q = find(r, "the mine would close")
+    assert q["cue"]["text"] == "statement" and "Tom Hale" in q["speaker"]["text"]
+
+
+def test_document_speaker(analyze):
+    r = quotes_of(analyze, '"Taxes on fuel will rise by five percent," the report states.')
+    q = find(r, "Taxes on fuel")
+    assert q["speaker"]["text"] == "the report" and q["speaker"]["kind"] == "document"
+
+
+def test_degrades_without_entities(pipeline):
+    text = '"We are ready for talks," Foreign Minister Ivica Dacic said. He added that Serbia stays neutral.'
+    out = build_quotes(pipeline.nlp(text), text, [])
+    assert Output().validate(out) == {}
+    assert len(out["quotes"]) == 2
+    assert all(q["speaker"]["entity_id"] is None for q in out["quotes"])
+    assert out["quotes"][1]["speaker"]["resolved"]["text"].endswith("Ivica Dacic")
+
+
+# --- the seed articles --------------------------------------------------------------------
+
+def seed_quotes(seeds, prefix):
+    body = next(b for k, b in seeds.items() if k.startswith(prefix))
+    section = body["analysis"]["quotes"]
+    assert section["status"] == "done", section
+    return section["result"]
+
+
+def test_seed_dacic(seeds):
+    r = seed_quotes(seeds, "000")
+    assert "Dacic" in who(find(r, "I would like to note again"))
+    mixed = find(r, "delicate issue")
+    assert mixed["type"] == "mixed" and "Dacic" in who(mixed)
+    assert "Vucic" in who(find(r, "senseless"))
+
+
+def test_seed_stoltenberg_and_vucic(seeds):
+    r = seed_quotes(seeds, "001")
+    for fragment in ("We discussed the possibility", "This does not undermine", "We welcome the fact",
+                     "perpetrators of the attack"):
+        assert "Stoltenberg" in who(find(r, fragment)), fragment
+    for fragment in ("There was no need for KFOR", "with NATO and other partners", "Serbia welcomes the KFOR"):
+        assert "Vucic" in who(find(r, fragment)), fragment
+    assert find(r, "This does not undermine")["speaker"]["text"] == "he"
+
+
+def test_seed_titles_are_scare_quotes(seeds):
+    r = seed_quotes(seeds, "002")
+    assert {s["text"] for s in r["scare_quotes"]} == {"“Integrity Building”", "“Science for Peace and Security”"}
+    q = find(r, "priority areas")
+    assert q["type"] == "indirect" and "Dacic" in who(q)
+
+
+def test_seed_nato_communique(seeds):
+    r = seed_quotes(seeds, "004")
+    for fragment in ("We expect Serbia", "We call on both sides", "KFOR will continue", "We have increased"):
+        q = find(r, fragment)
+        assert q["type"] == "direct"
+        assert q["speaker"]["kind"] in ("document", "pronoun")
+        assert any(w in who(q) for w in ("communique", "communiqué", "document")), who(q)
+
+
+def test_seeds_no_scare_quote_reported_as_speech(seeds):
+    for name, body in seeds.items():
+        r = body["analysis"]["quotes"]["result"]
+        spans = {(s["start"], s["end"]) for s in r["scare_quotes"]}
+        assert not spans & {(q["start"], q["end"]) for q in r["quotes"]}, name
+        assert [q["start"] for q in r["quotes"]] == sorted(q["start"] for q in r["quotes"])
+
+
+# --- eval smoke test ----------------------------------------------------------------------
+
+@pytest.mark.skipif(not DEV.exists(), reason="PolNeAR dev data not available")
+def test_eval_command_smoke():
+    from click.testing import CliRunner
+
+    from plugins.quotes_eval import cli
+
+    result = CliRunner().invoke(cli, [str(DEV), "--limit", "3"])
+    assert result.exit_code == 0, result.output
+    last = json.loads(result.output.strip().splitlines()[-1])
+    for key in ("direct_f1", "indirect_f1", "mixed_f1", "overall_f1", "attribution_accuracy",
+                "baseline_direct_f1", "baseline_attribution_accuracy"):
+        assert 0.0 <= last[key] <= 1.0
+    assert last["documents"] == 3 and last["overall_f1"] > 0.3

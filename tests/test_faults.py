@@ -1,0 +1,133 @@
+"""Faults with real processes: killed workers, a restarted Redis, an unreachable broker, hogs.
+
+Each test runs its own Redis and worker (fixture analyzers only, so they start fast) because
+it kills or restarts them.
+"""
+import os
+import signal
+import time
+
+import psutil
+import pytest
+import redis
+
+from service.embedded import free_port, start_redis, stop
+
+from .conftest import ROOT, start_worker, wait_for
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    """A private Redis (append-only) and the environment for workers and the app."""
+    port = free_port()
+    data = tmp_path / "redis"
+    procs = [start_redis(port, str(data))]
+    env = {**os.environ, "NEWSDESK_REDIS_URL": f"redis://127.0.0.1:{port}/0", "NEWSDESK_LOAD_PLUGINS": "",
+           "NEWSDESK_PLUGIN_MODULES": "tests.plugins.faulty", "NEWSDESK_VISIBILITY_TIMEOUT": "5",
+           "NEWSDESK_ANALYZER__NAPPER__SECONDS": "4", "PYTHONPATH": str(ROOT)}
+    c = {"env": env, "port": port, "data": data, "procs": procs, "tmp": tmp_path,
+         "redis": redis.Redis(port=port)}
+    yield c
+    stop(c["procs"])
+
+
+def client_for(env):
+    from service.app import create_app
+
+    keys = {k: v for k, v in env.items() if k.startswith("NEWSDESK_")}
+    return create_app(keys).test_client()
+
+
+def submit(client, analyzers, text="one two three"):
+    r = client.post("/v1/documents", json={"text": text, "analyzers": analyzers})
+    assert r.status_code == 202, r.get_json()
+    return r.get_json()["id"]
+
+
+def body(client, doc_id):
+    return client.get(f"/v1/documents/{doc_id}").get_json()
+
+
+def wait_done(client, doc_id, timeout=90):
+    return wait_for(lambda: (lambda b: b if b["status"] in ("done", "partial", "failed") else None)(
+        body(client, doc_id)), timeout, what=f"{doc_id} finished")
+
+
+def running_pid(client, doc_id, analyzer):
+    section = body(client, doc_id)["analysis"][analyzer]
+    if section.get("status") == "running" and section.get("worker"):
+        return int(section["worker"].rsplit(":", 1)[1])
+    return None
+
+
+def test_worker_child_killed_mid_document_completes_once(cluster):
+    client = client_for(cluster["env"])
+    proc, _ = start_worker(cluster["env"], cluster["tmp"], concurrency=1)
+    cluster["procs"].append(proc)
+    doc_id = submit(client, ["napper"])
+    pid = wait_for(lambda: running_pid(client, doc_id, "napper"), 30, what="napper running")
+    os.kill(pid, signal.SIGKILL)
+    done = wait_done(client, doc_id)
+    assert done["status"] == "done" and done["analysis"]["napper"]["result"] == {"words": 3}
+    time.sleep(1)
+    assert cluster["redis"].get(f"test:completions:{doc_id}") == b"1"
+
+
+def test_whole_worker_killed_mid_document_is_redelivered(cluster):
+    client = client_for(cluster["env"])
+    proc, _ = start_worker(cluster["env"], cluster["tmp"], concurrency=1, name="first")
+    doc_id = submit(client, ["napper"])
+    wait_for(lambda: running_pid(client, doc_id, "napper"), 30, what="napper running")
+    for p in [*psutil.Process(proc.pid).children(recursive=True), psutil.Process(proc.pid)]:
+        p.kill()  # SIGKILL the main process and its children: nothing can ack or requeue
+    proc.wait()
+    second, _ = start_worker(cluster["env"], cluster["tmp"], concurrency=1, name="second")
+    cluster["procs"].append(second)
+    done = wait_done(client, doc_id, timeout=120)  # after the 5 s visibility timeout
+    assert done["status"] == "done"
+    assert cluster["redis"].get(f"test:completions:{doc_id}") == b"1"
+
+
+def test_redis_restart_loses_no_queued_document(cluster):
+    client = client_for(cluster["env"])
+    ids = [submit(client, ["wordcount"], f"doc {i}") for i in range(5)]  # no worker yet: all queued
+    assert cluster["redis"].llen("newsdesk") == 5
+    cluster["redis"].shutdown(nosave=False)  # a clean stop; the append-only file has every write
+    cluster["procs"][0].wait(10)
+    cluster["procs"][0] = start_redis(cluster["port"], str(cluster["data"]))
+    proc, _ = start_worker(cluster["env"], cluster["tmp"], concurrency=1)
+    cluster["procs"].append(proc)
+    for doc_id in ids:
+        assert wait_done(client_for(cluster["env"]), doc_id)["status"] == "done"
+
+
+def test_unreachable_broker_is_503_and_keeps_nothing(cluster):
+    env = {**cluster["env"], "NEWSDESK_BROKER_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    client = client_for(env)
+    before = cluster["redis"].zcard("newsdesk:idx:submitted")
+    started = time.monotonic()
+    r = client.post("/v1/documents", json={"text": "x", "analyzers": ["wordcount"]})
+    assert r.status_code == 503 and r.headers["Retry-After"] and r.mimetype == "application/problem+json"
+    assert time.monotonic() - started < 30
+    assert cluster["redis"].zcard("newsdesk:idx:submitted") == before
+
+
+def test_stuck_queued_document_is_re_enqueued_by_the_sweep(cluster):
+    env = {**cluster["env"], "NEWSDESK_RECOVERY_AFTER_SECONDS": "2"}
+    client = client_for(env)
+    doc_id = submit(client, ["wordcount"])
+    cluster["redis"].delete("newsdesk")  # the broker lost the message
+    proc, _ = start_worker(env, cluster["tmp"], concurrency=1)
+    cluster["procs"].append(proc)
+    assert wait_done(client, doc_id, timeout=60)["status"] == "done"
+
+
+def test_memory_hog_fails_only_its_section(cluster):
+    env = {**cluster["env"], "NEWSDESK_WORKER_MAX_MEMORY_MB": "4096"}
+    client = client_for(env)
+    proc, _ = start_worker(env, cluster["tmp"], concurrency=1)
+    cluster["procs"].append(proc)
+    done = wait_done(client, submit(client, ["hog", "wordcount"]))
+    assert done["status"] == "partial"
+    assert "out of memory" in done["analysis"]["hog"]["error"]["detail"]
+    assert done["analysis"]["wordcount"]["result"] == {"words": 3}

@@ -1,0 +1,300 @@
+"""The plugin SDK as a third party uses it: the example package installed with pip, the test kit,
+``newsdesk plugins check``, broken and incompatible plugins, and the hook reference in the docs."""
+from __future__ import annotations
+
+import inspect
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+from click.testing import CliRunner
+from marshmallow import Schema, fields
+
+from service import analyzer, hookspecs
+from service.analyzers import AnalyzerError
+from service.config import Settings
+from service.embedded import free_port, stop
+from service.plugins import build_plugin_host
+from service.testing import check, check_analyzer, check_plugin, make_pipeline
+
+from .conftest import ROOT, wait_for
+from .plugins import faulty
+
+EXAMPLE = ROOT / "examples" / "newsdesk-readability"
+DOCS = ROOT / "docs" / "plugins.md"
+BUILT_INS = ["dates", "entities", "quotes", "topics"]
+TEXT = ("The council met on Monday. It voted to rebuild the old bridge over the river, which had been "
+        "closed since the floods of last spring destroyed two of its five stone arches and the road. "
+        "Work starts in May.")
+
+
+@pytest.fixture(scope="module")
+def example_copy(tmp_path_factory):
+    """The example package copied out of the repo, so building it leaves no files behind."""
+    dest = tmp_path_factory.mktemp("example") / "newsdesk-readability"
+    shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
+    return dest
+
+
+@pytest.fixture(scope="module")
+def site(example_copy, tmp_path_factory):
+    """A real ``pip install`` of the example into its own folder (never into the project's venv)."""
+    target = tmp_path_factory.mktemp("site")
+    run = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-input",
+                          "--disable-pip-version-check", "--target", str(target), str(example_copy)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert (target / "newsdesk_readability").is_dir()
+    return target
+
+
+@pytest.fixture(scope="module")
+def sdk_env(site, redis_server):
+    """Worker and API environment: the example (found through its entry point), a plugin that
+    cannot be imported and the faulty fixtures, on a database of the session Redis of their own
+    (so the session's worker never takes these tasks)."""
+    return {
+        **os.environ,
+        "NEWSDESK_REDIS_URL": f"redis://127.0.0.1:{redis_server['port']}/3",
+        "NEWSDESK_LOAD_PLUGINS": "readability",
+        "NEWSDESK_PLUGIN_MODULES": "tests.plugins.faulty,tests.plugins.broken_import",
+        "NEWSDESK_ANALYZER__READABILITY__LONG_SENTENCE_WORDS": "12",
+        "NEWSDESK_LOG_LEVEL": "INFO",
+        "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)]),
+    }
+
+
+@pytest.fixture(scope="module")
+def sdk_worker(sdk_env, tmp_path_factory):
+    log = tmp_path_factory.mktemp("sdk-worker") / "worker.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "service.cli", "worker", "--concurrency", "1",
+                                 "-n", f"sdk-{os.getpid()}@%h"],
+                                env=sdk_env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    wait_for(lambda: proc.poll() is not None or b"ready" in log.read_bytes(), 120, what="SDK worker ready")
+    assert proc.poll() is None, log.read_text()
+    yield log
+    stop([proc])
+
+
+@pytest.fixture(scope="module")
+def sdk_api(sdk_env, sdk_worker, tmp_path_factory):
+    port = free_port()
+    log = tmp_path_factory.mktemp("sdk-api") / "api.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port),
+                                 "--workers", "1"], env=sdk_env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    wait_for(lambda: requests.get(base + "/healthz", timeout=1).ok, 120, what="SDK API up")
+    yield {"url": base, "log": log}
+    stop([proc])
+
+
+def finished(base, doc_id):
+    return wait_for(lambda: (lambda b: b if b["status"] in ("done", "partial", "failed") else None)(
+        requests.get(f"{base}/v1/documents/{doc_id}", params={"wait": 5}, timeout=10).json()),
+        120, what=f"document {doc_id}")
+
+
+# --- (a) the example, installed with pip, through the real API and worker ----------------------
+
+def test_installed_example_is_listed_with_its_versions(sdk_api):
+    body = requests.get(sdk_api["url"] + "/v1/analyzers", timeout=10).json()
+    listed = {a["name"]: a for a in body["analyzers"]}
+    assert "readability" in listed, body["problems"]
+    ours = listed["readability"]
+    assert (ours["version"], ours["plugin"], ours["plugin_version"]) == ("1.0", "readability", "0.1.0")
+    assert ours["requires"] == ["parse"] and ours["default_config"] == {"long_sentence_words": 30}
+    assert "flesch_reading_ease" in ours["output_schema"]["properties"]
+    plugin = next(p for p in body["plugins"] if p["name"] == "readability")
+    assert (plugin["distribution"], plugin["status"]) == ("newsdesk-readability", "loaded")
+
+
+def test_example_section_comes_from_the_real_worker(sdk_api):
+    r = requests.post(sdk_api["url"] + "/v1/documents", timeout=10,
+                      json={"text": TEXT, "analyzers": ["readability", "wordcount", "raiser", "liar"]})
+    assert r.status_code == 202, r.text
+    body = finished(sdk_api["url"], r.json()["id"])
+    section = body["analysis"]["readability"]
+    assert (section["status"], section["version"]) == ("done", "1.0"), section
+    out = section["result"]
+    assert (out["sentences"], out["words"]) == (3, 39)
+    assert out["long_sentences"] == 1 and out["long_sentence_words"] == 12  # the setting from the env
+    assert 0 < out["flesch_reading_ease"] < 100
+    # the faulty plugins fail only their own sections
+    assert body["status"] == "partial"
+    assert body["analysis"]["wordcount"]["result"] == {"words": len(TEXT.split())}
+    assert body["analysis"]["raiser"]["status"] == body["analysis"]["liar"]["status"] == "failed"
+
+
+def test_example_own_tests_pass_with_the_kit(example_copy, site, tmp_path):
+    """The example's suite (fixtures of ``service.testing``) against the pip-installed package."""
+    run = subprocess.run([sys.executable, "-m", "pytest", str(example_copy / "tests"), "-q",
+                          "--rootdir", str(example_copy), "-p", "no:cacheprovider"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)])})
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert " passed" in run.stdout and "failed" not in run.stdout
+
+
+# --- (c) a plugin that cannot be imported ------------------------------------------------------
+
+def test_unimportable_plugin_is_reported_and_the_rest_runs(sdk_api, sdk_worker):
+    body = requests.get(sdk_api["url"] + "/v1/analyzers", timeout=10).json()
+    problem = next(p for p in body["problems"] if p["plugin"] == "tests.plugins.broken_import")
+    assert "could not be loaded" in problem["message"]
+    assert "newsdesk_fixture_dependency_not_installed" in problem["message"]
+    plugin = next(p for p in body["plugins"] if p["name"] == "tests.plugins.broken_import")
+    assert plugin["status"] == "error" and plugin["analyzers"] == []
+    assert {"readability", "wordcount"} <= {a["name"] for a in body["analyzers"]}
+    for log in (sdk_worker, sdk_api["log"]):  # said at start-up, by the worker and by the API
+        lines = [ln for ln in log.read_text().splitlines() if "broken_import" in ln]
+        assert any("could not be loaded" in ln and '"level": "ERROR"' in ln for ln in lines), log.read_text()[-3000:]
+
+
+def test_check_reports_an_unimportable_plugin(monkeypatch):
+    monkeypatch.setenv("NEWSDESK_PLUGIN_MODULES", "tests.plugins.broken_import")
+    problems = check_plugin("tests.plugins.broken_import", huge_chars=0)
+    assert len(problems) == 1 and "ModuleNotFoundError" in problems[0], problems
+
+
+# --- (b) the contract check --------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", BUILT_INS)
+def test_contract_check_passes_on_built_in(name):
+    pipeline = make_pipeline()
+    if name not in pipeline.analyzers:
+        pytest.skip(f"{name} is not installed: "
+                    + "; ".join(p["message"] for p in pipeline.host.problems if p["plugin"] == name))
+    lines = []
+    problems = check_analyzer(name, huge_chars=30_000, report=lines.append)
+    assert problems == [], "\n".join(lines)
+    assert sum(ln.startswith("  ok") for ln in lines) == 12  # metadata + 11 samples
+
+
+@pytest.mark.parametrize("fixture, expected", [
+    (faulty.raiser, "raised RuntimeError: boom from raiser (at "),
+    (faulty.liar, "returned output that fails its declared schema"),
+    (faulty.sleeper, "exceeded its time limit of 0.5 s"),
+])
+def test_contract_check_reports_faulty_analyzers(fixture, expected):
+    problems = check_analyzer(fixture, huge_chars=0)
+    assert problems and any(expected in p for p in problems), problems
+    assert all(p.startswith(f"{fixture.name}: ") for p in problems)
+
+
+def test_contract_check_passes_a_sound_analyzer():
+    assert check_analyzer(faulty.wordcount, huge_chars=0) == []
+
+
+class Words(Schema):
+    words = fields.Integer(required=True)
+
+
+_calls = itertools.count()
+
+
+@analyzer("flaky", version="1", output_schema=Words)
+def flaky(document, context):
+    """Gives a different answer each call."""
+    return {"words": next(_calls)}
+
+
+@analyzer("meddler", version="1", requires=["parse"], output_schema=Words)
+def meddler(document, context):
+    """Writes into the document and the shared parse."""
+    document["text"] = document["text"].upper()
+    context.doc.cats["meddled"] = context.doc.cats.get("meddled", 0) + 1.0
+    return {"words": len(context.doc)}
+
+
+@analyzer("ascii_only", version="1", output_schema=Words)
+def ascii_only(document, context):
+    """Breaks on any character outside ASCII."""
+    return {"words": len(document["text"].encode("ascii").split())}
+
+
+@analyzer("orphan", version="1", requires=["analysis.nothing_provides_this"], output_schema=Words)
+def orphan(document, context):
+    """Requires an analyzer nobody installed."""
+    return {"words": 0}
+
+
+def test_contract_check_finds_nondeterminism():
+    problems = check_analyzer(flaky, huge_chars=0)
+    assert any("not deterministic" in p and "result.words" in p for p in problems), problems
+
+
+def test_contract_check_finds_writes_to_the_document_and_the_parse():
+    problems = check_analyzer(meddler, huge_chars=0)
+    assert any("changed the document dict" in p for p in problems), problems
+    assert any("changed the shared spaCy parse" in p for p in problems), problems
+
+
+def test_contract_check_finds_crashes_on_non_latin_and_control_text():
+    problems = check_analyzer(ascii_only, huge_chars=0)
+    assert all("raised UnicodeEncodeError" in p for p in problems), problems
+    failing = [sample for p in problems for sample in p.split(": ")[1].split(", ")]
+    assert {"news", "cyrillic", "arabic", "cjk", "control", "mixed", "whitespace"} <= set(failing)  # news has a €
+    assert not {"empty", "long_token"} & set(failing)
+
+
+def test_contract_check_finds_missing_requirements():
+    problems = check_analyzer(orphan)
+    assert problems == [problems[0]] and "analysis.nothing_provides_this" in problems[0], problems
+    assert "no installed analyzer provides" in problems[0]
+
+
+def test_plugins_check_command(monkeypatch):
+    monkeypatch.setenv("NEWSDESK_PLUGIN_MODULES", "tests.plugins.faulty")
+    good = CliRunner().invoke(check, ["wordcount", "--huge-chars", "0"])
+    assert good.exit_code == 0, good.output
+    assert "passes the plugin contract check" in good.output and "ok    cyrillic" in good.output
+    bad = CliRunner().invoke(check, ["liar", "--huge-chars", "0"])
+    assert bad.exit_code == 1, bad.output
+    assert "liar: 1 problem(s)" in bad.output and "fails its declared schema" in bad.output
+    unknown = CliRunner().invoke(check, ["no_such_thing"])
+    assert unknown.exit_code == 1 and "no installed analyzer is named 'no_such_thing'" in unknown.output
+
+
+# --- (d) contract versions ---------------------------------------------------------------------
+
+def test_incompatible_contract_version_is_refused_with_a_clear_message():
+    host = build_plugin_host(Settings(load_plugins=(), plugin_modules=("tests.plugins.future_contract",)))
+    assert "future" not in host.analyzers
+    message = f"analyzer 'future' is built for plugin contract 2.0, this host speaks {hookspecs.CONTRACT_VERSION}"
+    assert {"plugin": "tests.plugins.future_contract", "analyzer": "future", "message": message} in host.problems
+    with pytest.raises(AnalyzerError, match="built for plugin contract 2.0"):
+        analyzer("newer", version="1", output_schema=Words, contract="2.0")(lambda document, context: {})
+    from tests.plugins.future_contract import future
+
+    assert check_analyzer(future) == [f"future: metadata: {message}"]
+
+
+# --- (e) the hook reference ----------------------------------------------------------------------
+
+def test_docs_document_every_hook_with_its_signature():
+    docs = DOCS.read_text(encoding="utf-8")
+    hooks = [(n, f) for n, f in inspect.getmembers(hookspecs, inspect.isfunction) if hasattr(f, "newsdesk_spec")]
+    assert hooks
+    for name, func in hooks:
+        assert f"### {name}{inspect.signature(func)}" in docs, f"docs/plugins.md has no heading for hook {name}"
+
+
+def test_docs_cover_every_analyzer_field_and_setting():
+    docs = DOCS.read_text(encoding="utf-8")
+    from dataclasses import fields as dc_fields
+
+    from service.analyzers import AnalyzerMeta
+
+    for f in dc_fields(AnalyzerMeta):
+        assert f"`{f.name}`" in docs, f"AnalyzerMeta.{f.name} is not documented"
+    for var in ("NEWSDESK_ANALYZER__", "NEWSDESK_LOAD_PLUGINS", "NEWSDESK_BLOCK_PLUGINS",
+                "NEWSDESK_DISABLED_ANALYZERS", "NEWSDESK_PLUGIN_MODULES", "newsdesk plugins check",
+                "newsdesk worker -Q", "reanalyze", 'pytest_plugins = ["service.testing"]'):
+        assert var in docs, var
