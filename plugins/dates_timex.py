@@ -36,7 +36,6 @@ UNITS = {"second": ("S", 1, True), "minute": ("M", 1, True), "hour": ("H", 1, Tr
          "weekend": ("WE", 1, False), "fortnight": ("W", 2, False), "month": ("M", 1, False),
          "quarter": ("Q", 1, False), "year": ("Y", 1, False), "decade": ("Y", 10, False),
          "century": ("Y", 100, False), "centurie": ("Y", 100, False), "millennium": ("Y", 1000, False)}
-VAGUE_UNIT = {"Y": "Y", "M": "M", "W": "W", "D": "D", "H": "H", "Q": "Q", "S": "S", "WE": "WE"}
 SEASONS = {"spring": "SP", "summer": "SU", "fall": "FA", "autumn": "FA", "winter": "WI"}
 PARTS_OF_DAY = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI"}
 MODS = {"early": "START", "earlier": "START", "beginning": "START", "start": "START",
@@ -124,9 +123,7 @@ def duration_value(n, unit_word: str) -> str:
     letter, mult, is_time = UNITS[unit]
     if n == "X":
         letter = {"decade": "DE", "century": "CE", "millennium": "ML"}.get(unit, letter)
-        return f"PT X{letter}".replace(" ", "") if is_time else f"PX{letter}"
-    if letter == "WE":
-        letter = "WE"
+        return f"PTX{letter}" if is_time else f"PX{letter}"
     return f"PT{_fmt_num(n * mult)}{letter}" if is_time else f"P{_fmt_num(n * mult)}{letter}"
 
 
@@ -224,11 +221,13 @@ class Ctx:
     doc: object = None
 
     def __post_init__(self):
-        self._starts = [t.idx for t in self.doc] if self.doc is not None else []
+        self._starts = None  # token offsets, built on first use
 
     def token(self, char: int):
-        if not self._starts:
+        if self.doc is None or len(self.doc) == 0:
             return None
+        if self._starts is None:
+            self._starts = [t.idx for t in self.doc]
         i = bisect.bisect_right(self._starts, char) - 1
         return self.doc[max(i, 0)]
 
@@ -243,31 +242,31 @@ class Ctx:
             tok = tok.head
         if tok.pos_ not in ("VERB", "AUX"):
             return None
-        auxes = [c for c in tok.children if c.dep_ in ("aux", "auxpass")]
-        words = {c.lower_ for c in auxes}
+        words = {c.lower_ for c in tok.children if c.dep_ in ("aux", "auxpass")}
         if words & FUTURE_AUX or "going" in words:
             return "future"
-        if tok.dep_ in ("xcomp", "advcl", "acl", "pcomp") and tok.tag_ in ("VB", "VBG") and tok.head is not tok \
-                and not words - {"to"}:
+        if tok.tag_ in ("VB", "VBG") and not words - {"to"} and tok.head is not tok:
+            # an infinitive or participle takes its time from the verb that governs it
             head = tok.head
             while head.pos_ not in ("VERB", "AUX") and head.head is not head:
                 head = head.head
-            head_tense = self._verb_tense(head) if head.pos_ in ("VERB", "AUX") else None
-            if "to" in words and (head_tense in ("present", "future") or head.lemma_ in PLAN_VERBS):
-                return "future"
-            return head_tense
+            if head.pos_ in ("VERB", "AUX") and head is not tok:
+                head_tense = self._verb_tense(head)
+                if "to" in words and (head_tense in ("present", "future") or head.lemma_ in PLAN_VERBS):
+                    return "future"
+                return head_tense
         return self._verb_tense(tok)
 
     @staticmethod
     def _verb_tense(tok) -> str | None:
         auxes = [c for c in tok.children if c.dep_ in ("aux", "auxpass")]
         words = {c.lower_ for c in auxes}
-        if words & FUTURE_AUX or "going" in words or tok.lemma_ in PLAN_VERBS:
-            return "future"
-        if any(c.lower_ == "to" for c in auxes) or tok.tag_ == "VB" and not words:
+        if words & FUTURE_AUX or "going" in words:
             return "future"
         if tok.tag_ == "VBD" or any(c.tag_ == "VBD" for c in auxes) or words & {"has", "have"}:
             return "past"
+        if "to" in words or tok.tag_ == "VB" and not words:
+            return "future"
         if tok.tag_ == "VBG" and words & {"is", "are", "'s", "'re", "am"}:
             return "future"
         if tok.tag_ in ("VBZ", "VBP"):
@@ -394,16 +393,17 @@ def rel_month(m, ctx):
     return "DATE", f"{y}-{mo:02d}", None
 
 
-@rule(rf"(?P<mod>{_POINTMOD})?(?<![\d$£€#.,/-])(?P<y>{_YEAR})(?![\d%/]|,\d|\.\d|-\d\d-)")
+@rule(rf"(?P<mod>{_POINTMOD})?(?<![\d$£€#.,/])(?<!\d-)(?P<y>{_YEAR})(?![\d%/]|,\d|\.\d|-\d\d-)")
 def year(m, ctx):
     tok = ctx.token(m.start("y"))
     if tok is not None:
         nxt = tok.nbor(1) if tok.i + 1 < len(tok.doc) else None
         prev = tok.nbor(-1) if tok.i > 0 else None
-        if nxt is not None and (nxt.tag_ == "NNS" or nxt.lower_ in ("percent", "%", "per", "am", "pm")):
+        quantity = nxt is not None and nxt.tag_ == "NNS" and tok.dep_ == "nummod" and not (
+            prev is not None and prev.lower_ in ("the", "its", "this", "his", "her", "their", "our", "a"))
+        if quantity or nxt is not None and nxt.lower_ in ("percent", "%", "per", "am", "pm"):
             return None
-        if prev is not None and prev.lower_ in ("$", "no.", "#", "number", "about", "some", "nearly", "of") \
-                and prev.lower_ != "of":
+        if prev is not None and prev.lower_ in ("$", "no.", "#", "number", "about", "some", "nearly"):
             return None
         if tok.like_num and tok.text != m["y"] and not re.fullmatch(r"\d{4}", tok.text):
             if re.search(r"\d[.,]\d", tok.text):
@@ -644,6 +644,9 @@ def duration(m, ctx):
     plural = m[0].lower().rstrip().endswith("s") and not unit.endswith("s")
     if n == 1 and m["num"].lower() in ("a", "an") and (plural or unit in ("second", "quarter")):
         return None  # "a second A380", "a quarter of its dealers"
+    after = ctx.text[m.end():m.end() + 12]
+    if unit.startswith("year") and re.match(r"\s+old\b", after) or unit.startswith("quarter") and re.match(r"\s+of\b", after):
+        return None  # ages ("52 years old") and fractions ("three-quarters of its food")
     mod = _mod_of(m["mod"])
     tail = (m["tail"] or "").strip().lower()
     if tail in ("ago", "earlier", "before", "previously", "back", "later", "hence", "from now", "after"):
@@ -731,7 +734,7 @@ def set_every(m, ctx):
     return "SET", duration_value(n, m["unit"]), None
 
 
-@rule(rf"(?:\b(?:once|twice|thrice|times)|\d|%|\b(?:million|billion|percent|trillion|dollars|cents|"
+@rule(rf"(?:\b(?:once|twice|thrice|times)|[\d.,]*\d\s*(?:%|percent)?|\b(?:million|billion|percent|trillion|dollars|cents|"
       rf"barrels|tons|hundred|thousand))\s+(?P<q>(?:a|an|per)\s+(?P<unit>{_UNIT}))\b", prio=-1)
 def set_per(m, ctx):
     return _span(m.start("q"), m.end(), "SET", duration_value(1, m["unit"]), None)

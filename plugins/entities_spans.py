@@ -133,8 +133,8 @@ def repair(doc, spans: list[Span]) -> list[Span]:
             end -= 1
         if span.label == "PERSON":
             title_start = start
-            while start < end - 1 and (_is_title_word(doc[start]) or doc[start].lower_ in lex.demonyms
-                                       or doc[start].text == "-"):
+            while start < end - 1 and (_is_title_word(doc[start]) or doc[start].text == "-" or (
+                    doc[start].lower_ in lex.demonyms and _is_title_word(doc[start + 1]))):
                 start += 1
             span.role = _role(doc, title_start, start)
         if start >= end or not any(c.isalpha() for c in doc[start:end].text) or any(
@@ -241,18 +241,19 @@ def people(doc, spans: list[Span]) -> list[Span]:
         if label == "PERSON" and _after_title(doc, start) and not taken.intersection(range(start, end)):
             spans.append(Span(start, end, "PERSON"))
             taken.update(range(start, end))
-    lex = lexicon()
-    for span in spans:  # "of Serbia Ivo Dacic": an untagged given name before the surname
-        while (span.label == "PERSON" and span.start > 0 and span.start - 1 not in taken
-               and doc[span.start - 1].pos_ == "PROPN" and doc[span.start - 1].is_title
-               and not _is_title_word(doc[span.start - 1]) and doc[span.start - 1].lower_ not in lex.demonyms
-               and span.end - span.start < 3 and not doc[span.start - 1].is_sent_start):
-            span.start -= 1
-            taken.add(span.start)
     names = {doc[s.start:s.end].text: s.label for s in spans if s.label == "PERSON"}
     names.update({doc[s.end - 1].text: "PERSON" for s in spans if s.label == "PERSON" and s.end - s.start > 1})
     for t in doc:
         if t.i not in taken and t.is_title and len(t) > 2 and names.get(t.text) == "PERSON" and not _is_title_word(t):
             spans.append(Span(t.i, t.i + 1, "PERSON"))
             taken.add(t.i)
+    lex = lexicon()
+    for span in spans:  # "of Serbia Ivo Dacic": an untagged given name before the surname
+        while (span.label == "PERSON" and span.start > 0 and span.start - 1 not in taken
+               and doc[span.start - 1].pos_ == "PROPN" and doc[span.start - 1].is_title
+               and not _is_title_word(doc[span.start - 1]) and doc[span.start - 1].lower_ not in lex.demonyms
+               and not doc[span.start - 1].ent_type_ and not doc[span.start - 1].like_num
+               and span.end - span.start < 3 and not doc[span.start - 1].is_sent_start):
+            span.start -= 1
+            taken.add(span.start)
     return sorted(spans, key=lambda s: s.start)

@@ -157,9 +157,10 @@ def _speaker(att: Attribution, doc, text: str, index: EntityIndex, history: list
             "entity_name": entity["name"] if entity else None, "resolved": resolved}
 
 
-def build_quotes(doc, text: str, entities: list[dict], nested: bool = False, typewriter: bool = True) -> dict:
+def build_quotes(doc, text: str, entities: list[dict], nested: bool = False,
+                 typewriter: bool = False) -> dict:
     """The analyzer's output for one parsed text and the ``entities`` analyzer's entity list."""
-    atts, scare = extract(doc, text, nested=nested, typewriter=typewriter)
+    atts, scare = extract(doc, text, nested=nested)
     index = EntityIndex(entities)
     # scare quotes and titles inside reported speech do not make it a mixed quote
     masked = list(text)
@@ -179,7 +180,8 @@ def build_quotes(doc, text: str, entities: list[dict], nested: bool = False, typ
                                                   "entity": index.at(target["start"], target["end"])}
         cue = {"text": text[att.cue[0]:att.cue[1]], "start": att.cue[0], "end": att.cue[1]} if att.cue else None
         quotes.append({"text": text[att.start:att.end], "start": att.start, "end": att.end,
-                       "type": quote_type(masked, att.start, att.end, typewriter), "cue": cue, "cue_kind": att.cue_kind,
+                       "type": quote_type(masked, att.start, att.end, typewriter), "cue": cue,
+                       "cue_kind": att.cue_kind,
                        "speaker": speaker, "confidence": round(max(0.05, min(att.confidence, 1.0)), 2),
                        "pattern": att.pattern})
     quotes.sort(key=lambda q: (q["start"], q["end"]))
@@ -198,8 +200,10 @@ def _flag(value) -> bool:
 def quotes(document: dict, context) -> dict:
     """Who said what in the document.
 
-    Settings: ``nested`` also reports attributions inside direct quotes ("I think ..."); with
-    ``typewriter_quotes`` the ``''...''`` pairs of some wire copy count as quotation marks.
+    Settings: ``nested`` also reports attributions inside direct quotes ("I think ..."). Quotes in
+    the ``''...''`` pairs of some wire copy are always found, but typed ``direct`` only with
+    ``typewriter_quotes`` (off by default: the issue and the PolNeAR conversion count only
+    straight/curly double marks, guillemets and curly single marks as quotation marks).
     """
     entities = (context.results.get("entities") or {}).get("entities") or []
     return build_quotes(context.doc, document.get("text") or "", entities,

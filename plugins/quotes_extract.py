@@ -11,11 +11,15 @@ from .quotes_marks import DOUBLE_RE, PLAIN_DOUBLE_RE, QuoteSpan, double_quote_sp
 
 LEXICON_PATH = Path(__file__).parent / "data" / "quotes" / "cues.json"
 #: Cue verbs whose to-infinitive (xcomp) is the attributed content ("vowed to repeal", "want to").
-XCOMP_CUES = {"promise", "pledge", "vow", "threaten", "urge", "demand", "propose", "want", "plan",
-              "intend", "hope", "expect", "seek", "aim", "decide", "wish", "prefer", "ask", "refuse",
+XCOMP_CUES = {"promise", "pledge", "vow", "threaten", "urge", "demand", "propose", "want", "plan", "hope", "expect", "seek", "aim", "decide", "wish", "prefer", "ask", "refuse",
               "decline", "agree", "offer", "call", "encourage", "invite", "advise", "warn", "tell"}
+#: Verbs attributing without naming a source: "seems to", and in the passive "is expected to".
+SEEM_CUES = {"seem", "appear"}
+PASSIVE_CUES = {"expect", "say", "believe", "think", "report", "consider", "know", "rumor", "rumour",
+                "project", "predict", "estimate"}
 #: Object cues that attribute only with a predicate ("called him a liar", not "called the police").
-PREDICATE_CUES = {"call", "describe", "label", "dub", "brand", "term"}
+PREDICATE_CUES = {"call", "describe", "label", "dub", "brand", "term", "portray", "characterize",
+                  "characterise", "deem"}
 #: Dependency labels cut from a speaker noun phrase ("Cruz, who has seen ..., said").
 SPEAKER_CUT = {"relcl", "acl", "appos", "punct", "advcl", "parataxis", "ccomp"}
 DOUBLE_MARKS = set('"\u201c\u201d\u201e\u201f\u00ab\u00bb')
@@ -104,12 +108,12 @@ def subject_of(verb):
             return min(subjects, key=lambda c: abs(c.i - verb.i))
         for c in v.children:
             if c.dep_ == "nsubjpass":
-                return _passive_source(v) or (None if c.lower_ == "it" else c)
-        if v.dep_ in ("xcomp", "advcl", "conj", "pcomp", "prep", "advmod", "acomp") and v.head is not v:
+                return _passive_source(v)  # "she is expected to", "he was told": not the source
+        if v.dep_ in ("xcomp", "advcl", "conj", "pcomp", "prep", "advmod", "acomp") and v.head.i != v.i:
             v = v.head
             continue
-        if v.dep_ in ("acl", "relcl") and v.head.pos_ in ("NOUN", "PROPN"):
-            return v.head
+        if v.dep_ in ("acl", "relcl") and v.head.pos_ in ("NOUN", "PROPN") and plausible_source(v.head):
+            return v.head  # "a statement saying ...", "officials speaking on condition ..."
         return None
     return None
 
@@ -188,12 +192,31 @@ def verb_cues(doc) -> list[Attribution]:
         if span is None:
             continue
         subj = subject_of(tok)
-        if kind == "cognition" and (subj is None or subj.pos_ == "PRON" and not plausible_source(subj)):
+        passive = any(c.dep_ == "auxpass" for c in tok.children)  # "is expected to": no source
+        if kind == "cognition" and (subj is None and not passive
+                                    or subj is not None and subj.pos_ == "PRON" and not plausible_source(subj)):
             continue
         out.append(Attribution(
             span[0], span[1], (tok.idx, tok.idx + len(tok)), kind,
             np_span(subj) if subj is not None else None, subj,
             confidence=0.8 if kind == "speech" else 0.6, pattern="verb", cue_token=tok))
+    return out
+
+
+def sourceless_cues(doc) -> list[Attribution]:
+    """Attributions without a source: "X seems to ...", "X is expected / said / believed to ..."."""
+    out = []
+    for tok in doc:
+        lemma = tok.lemma_.lower()
+        passive = any(c.dep_ == "auxpass" for c in tok.children)
+        if tok.pos_ != "VERB" or not (lemma in SEEM_CUES or passive and lemma in PASSIVE_CUES) \
+                or any(c.dep_ == "agent" for c in tok.children):
+            continue
+        comp = next((c for c in tok.children if c.dep_ == "xcomp"), None)
+        span = _span_of(doc, comp, tok) if comp is not None else None
+        if span is not None:
+            out.append(Attribution(span[0], span[1], (tok.idx, tok.idx + len(tok)), "cognition", None,
+                                   confidence=0.4, pattern="sourceless", cue_token=tok))
     return out
 
 
@@ -211,14 +234,16 @@ def object_cues(doc) -> list[Attribution]:
             if c.dep_ == "prep" and c.lower_ in preps:
                 obj = next((p for p in c.children if p.dep_ in ("pobj", "pcomp")), None)
         if obj is None and lemma in lex["object_verbs"]:
-            obj = next((c for c in tok.children if c.dep_ == "dobj"), None)
             # "called the suspension 'arbitrary'", "described him as a leader": object and predicate
-            pred = next((c for c in tok.children if c.dep_ == "oprd" or c.dep_ == "prep" and c.lower_ == "as"), None)
+            objs = [c for c in tok.children if c.dep_ in ("dobj", "oprd")]
+            obj = objs[0] if objs else None
+            pred = next((c for c in tok.children if c.i != getattr(obj, "i", -1)
+                         and (c.dep_ == "oprd" or c.dep_ == "prep" and c.lower_ == "as")), None)
         if obj is None or obj.pos_ == "PRON" and pred is None or lemma in PREDICATE_CUES and pred is None \
                 and obj.dep_ == "dobj":
             continue
         subj = subject_of(tok)
-        if subj is None or subj.dep_ == "nsubjpass" or (subj.pos_ == "PRON" and not plausible_source(subj)):
+        if subj is None or (subj.pos_ == "PRON" and not plausible_source(subj)):
             continue
         span = _span_of(doc, obj, tok, pred)
         if span is None:
@@ -239,7 +264,7 @@ def parenthetical_cues(doc) -> list[Attribution]:
                 or any(c.dep_ in ("ccomp", "dobj", "xcomp") for c in tok.children):
             continue
         subj = subject_of(tok)
-        if subj is None or subj.head is not tok:
+        if subj is None or subj.head.i != tok.i:
             continue
         lo, hi = _paragraph_tokens(doc, tok)
         inner = {t.i for t in tok.subtree}
@@ -289,7 +314,7 @@ def according_to(doc) -> list[Attribution]:
         if src is None:
             continue
         phrase = {t.i for t in tok.subtree}
-        head = tok.head if tok.head is not tok else tok.sent.root
+        head = tok.head
         if head.pos_ not in ("VERB", "AUX"):
             head = tok.sent.root
         left = [t.i for t in head.subtree if t.i < tok.i and t.i not in phrase]
@@ -342,8 +367,9 @@ def noun_cues(doc) -> list[Attribution]:
     return out
 
 
-def quote_spans(text: str, typewriter: bool = True) -> list[QuoteSpan]:
-    doubles = double_quote_spans(text, typewriter)
+def quote_spans(text: str) -> list[QuoteSpan]:
+    """Every quotation in ``text``; the ``''...''`` pairs of some wire copy included."""
+    doubles = double_quote_spans(text)
     singles = [s for s in single_quote_spans(text, doubles)
                if not any(d.start <= s.start and s.end <= d.end for d in doubles)]
     return sorted(doubles + singles, key=lambda s: s.start)
@@ -389,7 +415,7 @@ def _cue_near(doc, tokens, q: QuoteSpan, text: str, taken: set[int]):
     """The speech verb introducing a quote: in its sentence with nothing but words between them
     (no sentence end, no other quote), or any verb right before a colon opening the quote."""
     first, last = tokens[0], tokens[-1]
-    window = doc[max(first.sent.start, first.i - 40):min(len(doc), max(last.sent.end, last.i + 12))]
+    window = doc[max(0, min(first.sent.start, first.i - 40)):min(len(doc), max(last.sent.end, last.i + 12))]
     cands = []
     for t in window:
         if q.start <= t.idx < q.end or t.i in taken or t.pos_ != "VERB":
@@ -408,16 +434,14 @@ def _cue_near(doc, tokens, q: QuoteSpan, text: str, taken: set[int]):
     return None
 
 
-def extract(doc, text: str, nested: bool = False, typewriter: bool = True
-            ) -> tuple[list[Attribution], list[tuple[int, int]]]:
+def extract(doc, text: str, nested: bool = False) -> tuple[list[Attribution], list[tuple[int, int]]]:
     """All attributions in ``doc`` plus the spans of scare quotes and titles.
 
-    ``nested``: keep attributions whose cue is inside a direct quote ("I think ..." within a quote);
-    ``typewriter``: count ``''``/```` ` ``` pairs as double quotation marks.
+    ``nested``: keep attributions whose cue is inside a direct quote ("I think ..." within a quote).
     """
-    cands = verb_cues(doc) + object_cues(doc) + parenthetical_cues(doc) + colon_cues(doc) \
+    cands = verb_cues(doc) + object_cues(doc) + parenthetical_cues(doc) + colon_cues(doc) + sourceless_cues(doc) \
         + according_to(doc) + noun_cues(doc)
-    quotes = quote_spans(text, typewriter)
+    quotes = quote_spans(text)
     for a in cands:
         _snap_to_marks(a, quotes, text)
     result: list[Attribution] = []

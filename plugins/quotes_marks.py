@@ -15,7 +15,7 @@ DOUBLE = {"\u201c": "open", "\u201e": "open", "\u201f": "open", "\u00ab": "open"
           "\u201d": "close", "\u00bb": "close", '"': None, "''": None, "``": "open"}
 SINGLE = {"\u2018": "open", "\u2019": "close", "'": None, "\u2039": "open", "\u203a": "close"}
 DOUBLE_RE = re.compile(r"''|``|[\"\u201c\u201d\u201e\u201f\u00ab\u00bb]")
-#: Without the typewriter pairs (for corpora whose conventions do not count them as quotation marks).
+#: Without the typewriter pairs: the marks that make a quote ``direct`` under the strict convention.
 PLAIN_DOUBLE_RE = re.compile(r"[\"\u201c\u201d\u201e\u201f\u00ab\u00bb]")
 SINGLE_RE = re.compile(r"[\u2018\u2019'\u2039\u203a]")
 OPENERS_BEFORE = set(" \t\n([{\u2014\u2013-/:") | {""}
@@ -61,12 +61,22 @@ def _trim_end(text: str, end: int) -> int:
     return end
 
 
-def double_quote_spans(text: str, typewriter: bool = True) -> list[QuoteSpan]:
-    """Spans of double-mark quotes (marks included), sorted by start."""
+def _family(mark: str) -> str:
+    return {"\u201c": "curly", "\u201d": "curly", "\u201e": "curly", "\u201f": "curly",
+            "\u00ab": "guillemet", "\u00bb": "guillemet", "``": "typewriter"}.get(mark, mark)
+
+
+def double_quote_spans(text: str) -> list[QuoteSpan]:
+    """Spans of double-mark quotes (marks included), sorted by start.
+
+    A quote in another kind of double mark inside an open quote ("... “Bathroom Bill,” ...") is
+    skipped as a quote within the quote.
+    """
     spans: list[QuoteSpan] = []
     open_at: int | None = None
+    family = inner = None
     continued = False
-    for m in (DOUBLE_RE if typewriter else PLAIN_DOUBLE_RE).finditer(text):
+    for m in DOUBLE_RE.finditer(text):
         d = _direction(text, m.start(), m.end(), DOUBLE[m.group()])
         if d is None:
             continue
@@ -77,17 +87,23 @@ def double_quote_spans(text: str, typewriter: bool = True) -> list[QuoteSpan]:
             para_start = text.rfind("\n", 0, m.start()) + 1
             starts_para = not text[para_start:m.start()].strip()
             between = text[para_end:para_start]
+            inner = None
             if d != "close" and starts_para and between.count("\n") <= 3:
-                open_at, continued = m.start(), True
+                open_at, continued, family = m.start(), True, _family(m.group())
                 continue
             open_at, continued = None, False
         if open_at is None:
             if d in ("open", "toggle"):
-                open_at, continued = m.start(), False
+                open_at, continued, family = m.start(), False, _family(m.group())
+        elif inner is not None:
+            if _family(m.group()) == inner and d != "open":
+                inner = None
+        elif _family(m.group()) != family and d == "open":
+            inner = _family(m.group())
         elif d in ("close", "toggle"):
             spans.append(QuoteSpan(open_at, m.end(), True, continued))
             open_at, continued = None, False
-        else:  # a second opening mark: the first was stray
+        else:  # a second opening mark of the same kind: the first was stray
             open_at, continued = m.start(), False
     if open_at is not None:
         spans.append(QuoteSpan(open_at, _trim_end(text, _paragraph_end(text, open_at)), False, continued))

@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 from marshmallow import Schema, fields, validate
 
 from service import analyzer, hookimpl
@@ -31,6 +32,7 @@ ENTITY_LABELS = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT
                  "LAW", "MONEY", "PERCENT", "CARDINAL", "QUANTITY", "DATE", "TIME")
 WORD_RE = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
 CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ"}
+SHORT_ITEM = 150  # words of title + text; AG items (title + lede) are below, BBC articles above
 
 
 class Parent(Schema):
@@ -69,6 +71,7 @@ def featurize(doc, title: str | None) -> dict:
     match += ["."] + [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
                       for w in title_tokens]
     return {"words": " ".join(title_tokens + ["|"] + words), "extras": " ".join(extras),
+            "length": len(title_tokens) + len(words),
             "match": match, "countries": len({e.text.lower() for e in doc.ents if e.label_ in ("GPE", "NORP")})}
 
 
@@ -112,7 +115,7 @@ class VocabularyScorer:
     ("people", "government") count little and specific ones ("earthquake", "vaccine") much.
     """
 
-    DEFINITION_WEIGHT = 0.35
+    DEFINITION_WEIGHT = 0.2
     MAX_TERM_LEN = 4
 
     def __init__(self, vocabulary: Vocabulary, idf: dict[str, float], default_idf: float):
@@ -139,7 +142,7 @@ class VocabularyScorer:
                 evidence[qcode] += weight * (1 + math.log(n))
         # Several countries named is itself evidence of international relations.
         if countries > 1:
-            evidence["medtop:20000638"] += math.log(countries) * 2.0
+            evidence["medtop:20000638"] += math.log(countries) * 5.0
         norm = math.sqrt(1 + len(tokens) / 100)
         return {q: e / norm for q, e in evidence.items()}
 
@@ -153,8 +156,69 @@ class VocabularyScorer:
         return total
 
 
+def augment(text: str, feats: dict) -> str:
+    """Every feature twice: shared, and specific to short items or to full articles (feature
+    augmentation, Daume 2007), since briefs and full articles use words differently."""
+    domain = "S" if feats["length"] <= SHORT_ITEM else "L"
+    return text + " " + " ".join(f"{domain}_{w}" for w in text.split())
+
+
 def sigmoid(x: float) -> float:
     return 1 / (1 + math.exp(-x))
+
+
+class NBSVM:
+    """One-vs-rest linear SVMs over features scaled by naive-Bayes log-count ratios (NBSVM, Wang &
+    Manning 2012), with a softmax temperature fitted on cross-validated scores for calibration."""
+
+    def __init__(self, C: float = 0.5, alpha: float = 0.5, seed: int = 13):
+        self.C, self.alpha, self.seed = C, alpha, seed
+
+    def _fit_weights(self, X, y, sample_weight):
+        from sklearn.svm import LinearSVC
+
+        binary = (X > 0).astype(np.float32)
+        weights, biases = [], []
+        for c in self.classes_:
+            mine = y == c
+            p = np.asarray(binary[mine].sum(0)).ravel() + self.alpha
+            q = np.asarray(binary[~mine].sum(0)).ravel() + self.alpha
+            ratio = np.log((p / p.sum()) / (q / q.sum()))
+            svm = LinearSVC(C=self.C, random_state=self.seed).fit(X.multiply(ratio).tocsr(), mine,
+                                                                   sample_weight=sample_weight)
+            weights.append(svm.coef_[0] * ratio)  # folded: X @ (coef * ratio) == (X * ratio) @ coef
+            biases.append(svm.intercept_[0])
+        return np.array(weights, dtype=np.float32), np.array(biases, dtype=np.float32)
+
+    def fit(self, X, y, sample_weight=None):
+        from sklearn.model_selection import StratifiedKFold
+
+        y = np.asarray(y)
+        self.classes_ = np.array(sorted(set(y)))
+        sample_weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight)
+        scores = np.zeros((len(y), len(self.classes_)))
+        for train, test in StratifiedKFold(5, shuffle=True, random_state=self.seed).split(X, y):
+            w, b = self._fit_weights(X[train], y[train], sample_weight[train])
+            scores[test] = X[test] @ w.T + b
+        truth = np.searchsorted(self.classes_, y)
+        self.temperature = min(np.geomspace(0.05, 5, 60), key=lambda t: self._nll(scores / t, truth))
+        self.weights, self.biases = self._fit_weights(X, y, sample_weight)
+        return self
+
+    @staticmethod
+    def _softmax(z):
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def _nll(self, z, truth):
+        return -np.log(self._softmax(z)[np.arange(len(truth)), truth] + 1e-12).mean()
+
+    def decision_function(self, X):
+        return np.asarray(X @ self.weights.T.astype(np.float32)) + self.biases
+
+    def predict_proba(self, X):
+        return self._softmax(self.decision_function(X) / self.temperature)
 
 
 class TopicModel:
@@ -162,13 +226,14 @@ class TopicModel:
     classes, the vocabulary scorer's term weights and the Platt scaling of its evidence."""
 
     def __init__(self, word_vectorizer, extra_vectorizer, classifier, idf, default_idf,
-                 vocab_scaling, world_prior, meta):
+                 vocab_scaling, world_prior, half_evidence, meta):
         self.word_vectorizer = word_vectorizer
         self.extra_vectorizer = extra_vectorizer
         self.classifier = classifier
         self.idf = idf
         self.default_idf = default_idf
-        self.vocab_scaling = vocab_scaling  # (a, b): P(topic) = sigmoid(a * log1p(evidence) + b)
+        self.vocab_scaling = vocab_scaling  # (a, c, b): sigmoid(a * log1p(evidence) + c * share + b)
+        self.half_evidence = half_evidence  # a lower-level topic with this evidence gets half its parent's score
         self.world_prior = world_prior  # added to politics' log-evidence when splitting the world class
         self.meta = meta
         self.vocabulary: Vocabulary | None = None
@@ -188,20 +253,26 @@ class TopicModel:
     def matrix(self, feats: list[dict]):
         from scipy.sparse import hstack
 
-        return hstack([self.word_vectorizer.transform([f["words"] for f in feats]),
-                       self.extra_vectorizer.transform([f["extras"] for f in feats])]).tocsr()
+        return hstack([self.word_vectorizer.transform([augment(f["words"], f) for f in feats]),
+                       self.extra_vectorizer.transform([augment(f["extras"], f) for f in feats])]).tocsr()
 
     def class_probabilities(self, feats: list[dict]) -> list[dict[str, float]]:
         proba = self.classifier.predict_proba(self.matrix(feats))
         return [dict(zip(self.classifier.classes_, row.tolist())) for row in proba]
 
-    def vocab_probability(self, evidence: float) -> float:
-        a, b = self.vocab_scaling
-        return sigmoid(a * math.log1p(evidence) + b)
+    def vocab_probability(self, evidence: float, share: float) -> float:
+        """P(topic) from its vocabulary evidence and its share of all top-level evidence."""
+        a, c, b = self.vocab_scaling
+        return sigmoid(a * math.log1p(evidence) + c * share + b)
+
+    def vocab_scores(self, subtree: dict[str, float]) -> dict[str, float]:
+        total = sum(subtree.get(t, 0.0) for t in self.vocabulary.top_level) or 1.0
+        return {t: self.vocab_probability(subtree.get(t, 0.0), subtree.get(t, 0.0) / total)
+                for t in self.vocabulary.top_level}
 
     def top_level_scores(self, probs: dict[str, float], subtree: dict[str, float]) -> dict[str, float]:
         """Score each of the 17 top-level topics (see the model card for how)."""
-        scores = {t: self.vocab_probability(subtree.get(t, 0.0)) for t in self.vocabulary.top_level}
+        scores = self.vocab_scores(subtree)
         for label, p in probs.items():
             if label != POLITICS_WORLD:
                 scores[label] = p
@@ -240,7 +311,7 @@ class TopicModel:
             e = subtree.get(qcode, 0.0)
             if e <= 0:
                 continue
-            s = score * self.vocab_probability(e)
+            s = score * e / (e + self.half_evidence)
             if s >= min_score:
                 found.append((s, qcode))
         found.sort(reverse=True)
@@ -285,6 +356,6 @@ def register_analyzers():
 @hookimpl
 def startup(app):
     if MODEL_FILE.exists():
-        load_model()
+        load_model(str(MODEL_FILE))
     else:
         log.warning("topics model missing; run `newsdesk train topics`", extra={"path": str(MODEL_FILE)})

@@ -78,9 +78,9 @@ def measure_in_process(pipeline, docs: list[dict], singles: list[dict]) -> dict:
 
     items = [(f"b{i}", d) for i, d in enumerate(docs)]
     list(analyze_documents(pipeline, items[:2]))  # warm caches outside the timed run
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     bodies = list(analyze_documents(pipeline, items))
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     single = []
     for i, d in enumerate(singles):
         t = time.perf_counter()
@@ -88,6 +88,7 @@ def measure_in_process(pipeline, docs: list[dict], singles: list[dict]) -> dict:
         single.append((time.perf_counter() - t) * 1000)
     sizes = [len(json.dumps(b, ensure_ascii=False, separators=(",", ":")).encode()) for b in bodies]
     return {"docs_per_s": len(docs) / elapsed, "seconds": elapsed, "single_ms": single,
+            "cpu_ms": 1000 * cpu / len(docs),
             "json_bytes": statistics.mean(sizes)}
 
 
@@ -152,6 +153,23 @@ class Service:
             except psutil.Error:
                 pass
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time used so far by Redis, the worker tree and the API tree."""
+        import psutil
+
+        out = {}
+        for name, proc in zip(("redis", "worker", "api"), self.procs):
+            total = 0.0
+            try:
+                root = psutil.Process(proc.pid)
+                for p in [root, *root.children(recursive=True)]:
+                    t = p.cpu_times()
+                    total += t.user + t.system + t.children_user + t.children_system
+            except psutil.Error:
+                pass
+            out[name] = total
+        return out
+
     def redis(self):
         import redis
 
@@ -199,6 +217,8 @@ def measure_throughput(svc: Service, docs: list[dict], timeout: float) -> dict:
     r = svc.redis()
     r.execute_command("MEMORY", "PURGE")
     before = int(r.info("memory")["used_memory"])
+    commands = int(r.info("stats")["total_commands_processed"])
+    cpu = svc.cpu_seconds()
     session = requests.Session()
     chunk = max(1, min(svc.batch_max, 50))
     ids: list[str] = []
@@ -219,15 +239,32 @@ def measure_throughput(svc: Service, docs: list[dict], timeout: float) -> dict:
         batches = [u for u in batches if session.get(svc.base + u, timeout=30).json()["status"] != "done"]
     bodies = collect(svc.base, ids, timeout)
     end = max(_ts(b["completed_at"]) for b, _ in bodies.values())
+    cpu = {k: 1000 * (v - cpu[k]) / len(ids) for k, v in svc.cpu_seconds().items()}
+    commands = (int(r.info("stats")["total_commands_processed"]) - commands) / len(ids)
     time.sleep(0.5)  # let the append-only buffer drain before reading memory
     r.execute_command("MEMORY", "PURGE")
     after = int(r.info("memory")["used_memory"])
-    key_bytes = [int(r.memory_usage(f"newsdesk:doc:{i}") or 0) for i in ids]
+    key_bytes = [int(r.memory_usage(f"newsdesk:doc:{i}", samples=0) or 0) for i in ids]
     statuses = [b["status"] for b, _ in bodies.values()]
     return {"docs_per_s": len(ids) / (end - start), "seconds": end - start, "submit_seconds": submitted,
             "redis_bytes": (after - before) / len(ids), "hash_bytes": statistics.mean(key_bytes),
             "json_bytes": statistics.mean(size for _, size in bodies.values()),
-            "not_done": sum(s != "done" for s in statuses)}
+            "statuses": {s: statuses.count(s) for s in sorted(set(statuses))}, "cpu_ms": cpu, "commands": commands,
+            "families": key_families(r)}
+
+
+def key_families(r) -> dict[str, float]:
+    """Bytes per stored document by key family (``doc``, ``idx:entity`` ...), the largest first."""
+    import re
+
+    sizes: dict[str, float] = {}
+    for key in r.scan_iter(count=1000):
+        family = re.sub(r":[0-9a-f]{28,64}$", "", key.decode(errors="replace"))
+        family = re.sub(r"^(newsdesk:idx:(?:entity|topic|speaker|entity_type)):.*", r"\1:*", family)
+        family = family if family.startswith("newsdesk:") else "other (broker)"
+        sizes[family] = sizes.get(family, 0) + int(r.memory_usage(key, samples=0) or 0)
+    n_docs = max(1, sum(1 for _ in r.scan_iter("newsdesk:doc:*", count=1000)))
+    return {k: v / n_docs for k, v in sorted(sizes.items(), key=lambda kv: -kv[1])}
 
 
 def measure_open_loop(svc: Service, docs: list[dict], rate: float, seconds: float, timeout: float) -> dict:
@@ -300,26 +337,33 @@ def cli(fast, n_docs, rate, seconds, concurrency):
     seconds = seconds or (4 if fast else 30)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     svc = None
+    t0 = time.monotonic()
+
+    def say(message):
+        click.echo(f"bench [{time.monotonic() - t0:5.1f} s]: {message}", err=True)
+
     with tempfile.TemporaryDirectory(prefix="newsdesk-bench-") as tmp:
         try:
-            click.echo(f"bench: {len(docs)} documents; starting Redis, worker and API", err=True)
+            say(f"{len(docs)} documents; starting Redis, worker and API")
             svc = Service(concurrency, tmp)
             from .cli import in_process_pipeline
 
             pipeline = in_process_pipeline()  # loads while the service starts
             svc.wait_ready()
-            click.echo("bench: (a) in-process", err=True)
+            say("(a) in-process")
             a = measure_in_process(pipeline, docs, singles)
             del pipeline
-            click.echo("bench: (b) service throughput", err=True)
+            say("(b) service throughput")
             warm = docs[:svc.workers if fast else 2 * svc.workers]
             collect(svc.base, [post(requests.Session(), svc.base, d)[1] for d in warm], 120)
             b = measure_throughput(svc, docs, timeout=max(120, 20 * len(docs)))
             rate_used = rate or max(0.2, 0.5 * b["docs_per_s"])
-            click.echo(f"bench: (c) open loop at {rate_used:.2f} docs/s for {seconds:g} s, then idle", err=True)
+            say(f"(c) open loop at {rate_used:.2f} docs/s for {seconds:g} s")
             c = measure_open_loop(svc, docs, rate_used, seconds, timeout=max(120, 10 * len(docs)))
             time.sleep(0.5)
+            say("(c) idle service, one document at a time")
             idle = measure_idle(svc, singles)
+            say("stopping")
         except KeyboardInterrupt:
             click.echo("bench: interrupted", err=True)
             sys.exit(130)
@@ -343,7 +387,12 @@ def cli(fast, n_docs, rate, seconds, concurrency):
         "redis_hash_bytes_per_doc": round(b["hash_bytes"]),
         "json_bytes_per_doc": round(b["json_bytes"]),
         "memory_factor": round(b["redis_bytes"] / b["json_bytes"], 2),
-        "not_done": b["not_done"],
+        "statuses": b["statuses"],
+        "inprocess_cpu_ms_per_doc": round(a["cpu_ms"], 1),
+        "service_cpu_ms_per_doc": round(sum(b["cpu_ms"].values()), 1),
+        **{f"service_cpu_ms_{k}": round(v, 1) for k, v in b["cpu_ms"].items()},
+        "cpu_ratio": round(a["cpu_ms"] / sum(b["cpu_ms"].values()), 3),
+        "redis_commands_per_doc": round(b["commands"], 1),
     }
     result["goals_met"] = {"ratio": result["ratio"] >= GOALS["ratio"],
                            "idle": result["idle_factor"] <= GOALS["idle_factor"],
@@ -365,9 +414,16 @@ def cli(fast, n_docs, rate, seconds, concurrency):
         ("(c) idle p50", f"{result['idle_p50_ms']:.0f} ms",
          f"one at a time; {result['idle_factor']:.2f} × one document in-process, goal ≤ "
          f"{GOALS['idle_factor']:g}: {ok(g['idle'])}"),
+        ("CPU in-process", f"{a['cpu_ms']:.0f} ms", "CPU time per document in the in-process run"),
+        ("CPU service", f"{result['service_cpu_ms_per_doc']:.0f} ms",
+         "per document: " + ", ".join(f"{k} {v:.0f}" for k, v in b["cpu_ms"].items())
+         + f"; efficiency a/b {result['cpu_ratio']:.2f}"),
+        ("Redis commands", f"{b['commands']:.0f}", "per document (store, broker, polling)"),
         ("(d) Redis / doc", f"{result['redis_bytes_per_doc']} B", f"used_memory delta (doc hash alone {result['redis_hash_bytes_per_doc']} B)"),
         ("    JSON / doc", f"{result['json_bytes_per_doc']} B", f"GET body; ratio {result['memory_factor']:.2f}, "
                                                              f"goal ≤ {GOALS['memory_factor']:g}: {ok(g['memory'])}"),
+        *[(f"    {family}", f"{size:.0f} B", "MEMORY USAGE per stored document")
+          for family, size in list(b["families"].items())[:6]],
     ]))
     click.echo(json.dumps(result))
 

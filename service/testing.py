@@ -132,27 +132,23 @@ def kit_settings(config: dict[str, dict] | None = None) -> Settings:
                    analyzer_config=merged)
 
 
-_HOSTS: dict[str, PluginHost] = {}
+_HOSTS: dict[str, tuple[PluginHost, set[str]]] = {}  # settings -> (host, names of started plugins)
 
 
-def _shared_host(settings: Settings) -> PluginHost:
-    """One plugin host per set of settings, started once (``startup`` warms models)."""
+def _shared_host(settings: Settings) -> tuple[PluginHost, set[str]]:
+    """One plugin host per set of settings (analyzer settings aside), loaded once."""
     key = repr(replace(settings, analyzer_config={}))
     if key not in _HOSTS:
         host = build_plugin_host(settings)
         host.pm.register(_Where(), name="newsdesk.testing")
-        _HOSTS[key] = host
-        _STARTED[key] = set()
+        _HOSTS[key] = (host, set())
     return _HOSTS[key]
-
-
-_STARTED: dict[str, set[str]] = {}
 
 
 def _start(host: PluginHost, settings: Settings, names: Iterable[str]) -> None:
     """Call ``startup`` once per plugin, only for the plugins that own ``names`` (and plugins that
     own no analyzer), so a test of one plugin does not warm every installed plugin's models."""
-    started = _STARTED[repr(replace(settings, analyzer_config={}))]
+    started = _shared_host(settings)[1]
     wanted = {host.owner.get(n) for n in names} | {p["name"] for p in host.plugins if not p["analyzers"]}
     todo = {name for name, _ in host.pm.list_name_plugin()} & wanted - started
     if todo:
@@ -199,7 +195,7 @@ def make_pipeline(*analyzers: str | Analyzer, config: dict[str, dict] | None = N
 def _unstarted_pipeline(config: dict[str, dict] | None = None) -> KitPipeline:
     """Every installed analyzer, on a copy of the shared host that callers may add to."""
     settings = kit_settings(config)
-    shared = _shared_host(settings)
+    shared = _shared_host(settings)[0]
     host = PluginHost(shared.pm, dict(shared.analyzers), shared.plugins, shared.problems, dict(shared.owner))
     return KitPipeline(host, settings)
 
@@ -224,7 +220,8 @@ class _Where:
         except BaseException as exc:
             frames = [f for f in traceback.extract_tb(exc.__traceback__)
                       if Path(f.filename).name != "pipeline.py" and "pluggy" not in f.filename]
-            home = Path(analyzer.func.__code__.co_filename).parent
+            source = Path(getattr(getattr(analyzer.func, "__code__", None), "co_filename", "?"))
+            home = source.parent if (source.parent / "__init__.py").exists() else source  # its package
             own = [f for f in frames if Path(f.filename).is_relative_to(home)]
             where = [f"{f.filename}:{f.lineno} in {f.name}" for f in (own[-1:] + frames[-1:])]
             if where:  # the plugin's own line first, then where it was raised if that is elsewhere
@@ -322,6 +319,8 @@ def check_analyzer(analyzer: str | Analyzer, *, config: dict[str, dict] | None =
     for sample, text in samples(huge_chars).items():
         document = {"id": f"check-{sample}", "text": text, **(NEWS_FIELDS if sample == "news" else {})}
         before = copy.deepcopy(document)
+        if sample == "huge" and needs_parse:
+            say(f"  ..    huge: parsing {len(text):,} characters with spaCy first (slow)")
         doc = parse(pipeline.settings.spacy_model, text) if needs_parse else None
         digest = _fingerprint(doc) if sample != "huge" else None
         earlier = pipeline.run(document, names[:-1], doc=doc)

@@ -305,5 +305,4 @@ def test_deployment_settings_are_real_settings_with_valid_values():
         assert names and names <= known, names - known
     Settings.from_env({k: v for k, v in configmap.items() if k.startswith("NEWSDESK_")})
     Settings.from_env({k: v for k, v in example.items() if not v.startswith("<")})
-    text = (ROOT / "Dockerfile").read_text()
     assert "NEWSDESK_AUTH" in known and Settings.from_env({"NEWSDESK_AUTH": "1"}).auth

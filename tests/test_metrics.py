@@ -23,7 +23,7 @@ def value(snap: dict, name: str, **labels) -> float:
 
 def scrape_http(base: str) -> dict:
     r = requests.get(base + "/metrics", timeout=10)
-    assert r.status_code == 200, r.text
+    assert r.status_code == 200, f"GET /metrics answered {r.status_code}: create_app must call metrics.init_app"
     assert r.headers["Content-Type"].startswith("text/plain")  # the text exposition format
     return samples(r.text)
 

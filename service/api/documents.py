@@ -27,6 +27,7 @@ _BODY_DOC = {"required": True, "content": {
     "application/json": {"schema": DocumentIn},
     "text/plain": {"schema": {"type": "string", "description": "the article text"}}}}
 _UNAVAILABLE = {"Retry-After": "5"}
+PROBLEM = "application/problem+json"
 
 
 def _ext():
@@ -189,12 +190,12 @@ class Documents(MethodView):
     @blp.doc(requestBody=_BODY_DOC, parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
                                                  "schema": {"type": "string", "maxLength": 255}}])
     @blp.response(202, SubmitOut, headers={"Location": {"schema": {"type": "string"}}})
-    @blp.alt_response(400, schema=ProblemSchema, description="Malformed JSON")
-    @blp.alt_response(409, schema=ProblemSchema, description="Same Idempotency-Key in progress")
-    @blp.alt_response(413, schema=ProblemSchema, description="Body too large")
-    @blp.alt_response(415, schema=ProblemSchema, description="Unsupported media type")
-    @blp.alt_response(422, schema=ProblemSchema, description="Invalid document")
-    @blp.alt_response(503, schema=ProblemSchema, description="Store or queue unavailable")
+    @blp.alt_response(400, schema=ProblemSchema, content_type=PROBLEM, description="Malformed JSON")
+    @blp.alt_response(409, schema=ProblemSchema, content_type=PROBLEM, description="Same Idempotency-Key in progress")
+    @blp.alt_response(413, schema=ProblemSchema, content_type=PROBLEM, description="Body too large")
+    @blp.alt_response(415, schema=ProblemSchema, content_type=PROBLEM, description="Unsupported media type")
+    @blp.alt_response(422, schema=ProblemSchema, content_type=PROBLEM, description="Invalid document")
+    @blp.alt_response(503, schema=ProblemSchema, content_type=PROBLEM, description="Store or queue unavailable")
     @idempotent
     def post(self):
         """Submit a document for analysis; poll the ``Location`` for its results."""
@@ -244,7 +245,7 @@ class WaitArgs(Schema):
 class Document(MethodView):
     @blp.arguments(WaitArgs, location="query")
     @blp.response(200, DocumentOut)
-    @blp.alt_response(404, schema=ProblemSchema, description="Unknown document")
+    @blp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM, description="Unknown document")
     def get(self, args, doc_id):
         """The document, its overall status and the merged analysis (one section per analyzer)."""
         store = _ext().store
@@ -260,7 +261,7 @@ class Document(MethodView):
         return body
 
     @blp.response(204)
-    @blp.alt_response(404, schema=ProblemSchema, description="Unknown document")
+    @blp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM, description="Unknown document")
     def delete(self, doc_id):
         """Delete the document, its results and its index entries."""
         if not _ext().store.delete_document(doc_id):
@@ -276,8 +277,8 @@ class ReanalyzeIn(Schema):
 class Reanalyze(MethodView):
     @blp.arguments(ReanalyzeIn, required=False)
     @blp.response(202, SubmitOut)
-    @blp.alt_response(404, schema=ProblemSchema, description="Unknown document")
-    @blp.alt_response(422, schema=ProblemSchema, description="Unknown analyzer")
+    @blp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM, description="Unknown document")
+    @blp.alt_response(422, schema=ProblemSchema, content_type=PROBLEM, description="Unknown analyzer")
     def post(self, args, doc_id):
         """Re-run the named analyzers, or those whose result came from another version."""
         ext = _ext()
@@ -307,10 +308,10 @@ class Reanalyze(MethodView):
 class Batches(MethodView):
     @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": BatchIn}}})
     @blp.response(202, BatchOut, headers={"Location": {"schema": {"type": "string"}}})
-    @blp.alt_response(400, schema=ProblemSchema, description="Malformed JSON")
-    @blp.alt_response(413, schema=ProblemSchema, description="Body too large")
-    @blp.alt_response(415, schema=ProblemSchema, description="Unsupported media type")
-    @blp.alt_response(422, schema=ProblemSchema, description="Invalid batch")
+    @blp.alt_response(400, schema=ProblemSchema, content_type=PROBLEM, description="Malformed JSON")
+    @blp.alt_response(413, schema=ProblemSchema, content_type=PROBLEM, description="Body too large")
+    @blp.alt_response(415, schema=ProblemSchema, content_type=PROBLEM, description="Unsupported media type")
+    @blp.alt_response(422, schema=ProblemSchema, content_type=PROBLEM, description="Invalid batch")
     @idempotent
     def post(self):
         """Submit several documents; each item is accepted or rejected on its own."""
@@ -355,7 +356,7 @@ def _batch_body(batch_id, items, submitted):
 @blp.route("/batches/<batch_id>")
 class Batch(MethodView):
     @blp.response(200, BatchOut)
-    @blp.alt_response(404, schema=ProblemSchema, description="Unknown batch")
+    @blp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM, description="Unknown batch")
     def get(self, batch_id):
         """Progress of a batch: per-item status and counts."""
         rec = _ext().store.get_batch(batch_id)

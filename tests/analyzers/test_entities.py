@@ -1,0 +1,149 @@
+"""The entities analyzer on the seeds and on hand-written sentences (real spaCy, trained NER)."""
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+CONLL_DEV = Path("/work/shared/data/conll2003/eng.testa")
+
+
+def entities_of(body):
+    section = body["analysis"]["entities"]
+    assert section["status"] == "done", section
+    return section["result"]["entities"]
+
+
+def find(entities, name):
+    matches = [e for e in entities if e["name"] == name]
+    assert len(matches) == 1, (name, [(e["name"], e["type"]) for e in entities])
+    return matches[0]
+
+
+@pytest.fixture(scope="module")
+def run(analyze):
+    return lambda text: entities_of(analyze(text, ["entities"]))
+
+
+def test_output_shape_ids_order_and_offsets(seeds):
+    for body in seeds.values():
+        text = body["document"]["text"]
+        entities = entities_of(body)
+        assert entities, body["id"]
+        assert [e["id"] for e in entities] == [f"E{i}" for i in range(1, len(entities) + 1)]
+        saliences = [e["salience"] for e in entities]
+        assert saliences == sorted(saliences, reverse=True)
+        assert all(0.0 <= s <= 1.0 for s in saliences)
+        for e in entities:
+            assert e["mention_count"] == len(e["mentions"]) >= 1
+            for m in e["mentions"]:
+                assert text[m["start"]:m["end"]] == m["text"]
+
+
+def test_seed_people_appear_once_under_full_name_with_all_mentions(seeds):
+    for body in seeds.values():
+        text = body["document"]["text"]
+        people = [e for e in entities_of(body) if e["type"] == "person"]
+        names = [p["name"] for p in people]
+        assert len(names) == len(set(names)), names
+        for person in people:
+            others = [p for p in people if p is not person]
+            # no record is only the surname or first name of another
+            assert not any(person["name"] in o["name"].split() for o in others), names
+        for surname, full in (("Vucic", "Aleksandar Vucic"), ("Stoltenberg", "Jens Stoltenberg")):
+            uses = [m.start() for m in re.finditer(rf"\b{surname}\b", text)]
+            if uses:
+                record = find(people, full)
+                covered = [m["start"] for m in record["mentions"]]
+                assert all(any(s <= u < s + 40 for s in covered) for u in uses), (full, body["id"])
+                assert record["mention_count"] == len(uses)
+
+
+def test_seed_organizations_and_countries(seeds):
+    seen = set()
+    for body in seeds.values():
+        entities = entities_of(body)
+        text = body["document"]["text"]
+        for name in ("NATO", "KFOR", "European Union", "Serbian Progressive Party"):
+            hits = [e for e in entities if e["name"] == name or e.get("acronym") == name]
+            if re.search(rf"\b{name}\b", text):
+                assert hits and all(e["type"] == "organization" for e in hits), (name, body["id"])
+                seen.add(name)
+        for name, code in (("Serbia", "RS"), ("Kosovo", "XK"), ("Russia", "RU"), ("Ukraine", "UA")):
+            if re.search(rf"\b{name}\b", text):
+                record = find(entities, name)
+                assert (record["type"], record["country_code"]) == ("location", code), body["id"]
+                seen.add(name)
+    assert seen == {"NATO", "KFOR", "European Union", "Serbian Progressive Party",
+                    "Serbia", "Kosovo", "Russia", "Ukraine"}
+
+
+def test_seed_acronym_merges_with_its_expansion(seeds):
+    body = next(b for b in seeds.values() if "(SNS)" in b["document"]["text"])
+    party = find(entities_of(body), "Serbian Progressive Party")
+    assert party["type"] == "organization"
+    assert {m["text"] for m in party["mentions"]} >= {"Serbian Progressive Party", "SNS"}
+
+
+def test_title_is_role_and_surname_merges(run):
+    entities = run("German Chancellor Angela Merkel met the press in Berlin on Monday. "
+                   "Later, Merkel said the talks had gone well.")
+    merkel = find(entities, "Angela Merkel")
+    assert merkel["type"] == "person" and merkel["mention_count"] == 2
+    assert merkel["mentions"][0]["role"] == "Chancellor"
+    assert merkel["mentions"][0]["text"] == "Angela Merkel"
+    assert not [e for e in entities if e["name"] == "Merkel"]
+
+
+def test_possessive_is_stripped(run):
+    entities = run("Ukraine's president Volodymyr Zelensky spoke to reporters. "
+                   "Zelensky's office later confirmed the meeting in Kyiv.")
+    zelensky = find(entities, "Volodymyr Zelensky")
+    assert {m["text"] for m in zelensky["mentions"]} == {"Volodymyr Zelensky", "Zelensky"}
+    ukraine = find(entities, "Ukraine")
+    assert ukraine["mentions"][0]["text"] == "Ukraine" and ukraine["country_code"] == "UA"
+
+
+def test_parenthesised_acronym_links_later_uses(run):
+    entities = run("The World Food Programme (WFP) warned of famine in Sudan on Tuesday. "
+                   "WFP trucks reached the border a week later, the WFP said.")
+    wfp = find(entities, "World Food Programme")
+    assert wfp["type"] == "organization" and wfp["acronym"] == "WFP"
+    assert wfp["mention_count"] == 4
+    assert find(entities, "Sudan")["country_code"] == "SD"
+
+
+def test_demonym_is_a_group_linked_to_its_country(run):
+    entities = run("Russian officials said on Friday that Moscow would respond. "
+                   "Polish and Russian diplomats met in Warsaw.")
+    russian = find(entities, "Russian")
+    assert russian["type"] == "group" and russian["label"] == "NORP"
+    assert russian["country_code"] == "RU" and russian["mention_count"] == 2
+    assert find(entities, "Polish")["country_code"] == "PL"
+
+
+def test_gazetteer_types_alliances_as_organizations(run):
+    entities = run("NATO and the EU discussed the KFOR mission with the OSCE in Vienna.")
+    for name in ("NATO", "EU", "KFOR", "OSCE"):
+        assert find(entities, name)["type"] == "organization", name
+    assert find(entities, "Vienna")["type"] == "location"
+
+
+def test_countries_merge_by_code(run):
+    entities = run("The U.S. and Britain signed the deal. The United States said Britain agreed.")
+    us = find(entities, "United States")
+    assert us["country_code"] == "US" and us["mention_count"] == 2
+    assert find(entities, "United Kingdom")["country_code"] == "GB"
+
+
+@pytest.mark.skipif(not CONLL_DEV.exists(), reason="CoNLL-2003 dev data not available")
+def test_eval_smoke_on_five_documents():
+    from plugins.entities_eval import cli
+
+    result = CliRunner().invoke(cli, [str(CONLL_DEV), "--limit", "5"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output.strip().splitlines()[-1])
+    assert figures["documents"] == 5
+    assert set(figures["per_type"]) == {"PER", "ORG", "LOC"}
+    assert figures["micro_f1"] > figures["baseline_micro_f1"]
