@@ -48,7 +48,8 @@ def entities(document: dict, context) -> dict:
     assign_roles(doc, spans)
     mentions = mentions_of(doc, spans)
     defined = acronym_mentions(doc, spans, mentions)
-    records = [record(group, len(doc.text)) for group in cluster(mentions, defined)]
+    length = len(doc.text)
+    records = [record(group, length) for group in cluster(mentions, defined)]
     total = sum(r["score"] for r in records) or 1.0
     records.sort(key=lambda r: -r["score"])
     for n, r in enumerate(records, 1):

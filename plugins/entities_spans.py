@@ -194,19 +194,25 @@ def gazetteer(doc, spans: list[Span]) -> list[Span]:
         elif span.label in ("NORP", "MISC") and key in lex.demonyms:
             span.label, span.code = "NORP", lex.demonyms[key]
     owner = {i: s for s in spans for i in range(s.start, s.end)}
+    text = doc.text
+    starts = [t.idx for t in doc]
+    ends = [t.idx + len(t) for t in doc]
     i = 0
-    while i < len(doc):  # longest gazetteer match at each token, case as written
+    while i < len(doc):  # longest gazetteer match at each capitalised token, case as written
+        if not text[starts[i]].isupper():
+            i += 1
+            continue
         for n in range(min(MAX_GAZETTEER_TOKENS, len(doc) - i), 0, -1):
+            key = text[starts[i]:ends[i + n - 1]].lower()
+            if key not in lex.organizations and key not in lex.countries and key not in lex.demonyms:
+                continue
             inside = {id(owner[j]): owner[j] for j in range(i, i + n) if j in owner}.values()
             # a longer known name may absorb the NER's pieces ("Kosovo" "and" "Metohija"), never cut them
             if inside and (n == 1 or any(s.start < i or s.end > i + n for s in inside)):
                 continue
-            text = doc[i:i + n].text
-            if not text[:1].isupper():
-                continue
-            key = text.lower()
+            surface = text[starts[i]:ends[i + n - 1]]
             found = None
-            if key in lex.organizations and (n > 1 or is_acronym(text) or text == lex.organizations[key]):
+            if key in lex.organizations and (n > 1 or is_acronym(surface) or surface == lex.organizations[key]):
                 found = Span(i, i + n, "ORG")
             elif key in lex.countries:
                 found = Span(i, i + n, "GPE", code=lex.countries[key])

@@ -38,7 +38,7 @@ class QuoteSchema(SpanSchema):
     cue_kind = fields.String(required=True, validate=validate.OneOf(["speech", "cognition"]))
     speaker = fields.Nested(SpeakerSchema, allow_none=True, required=True)
     confidence = fields.Float(required=True, validate=validate.Range(0, 1))
-    pattern = fields.String()
+    pattern = fields.String()  # the rule that found it: verb, object, according_to, quote+near, ...
 
 
 class Output(Schema):
@@ -84,7 +84,8 @@ class EntityIndex:
         return hit
 
 
-def _kind(doc, text: str, span: tuple[int, int], head, entity: dict | None) -> str:
+def _kind(doc, span: tuple[int, int], head, entity: dict | None) -> str:
+    """person / organization / document / pronoun / other, from the head word and the linked entity."""
     if head is not None and head.pos_ == "PRON":
         return "pronoun"
     if head is not None and head.lemma_.lower() in lexicon()["document_nouns"] and head.ent_type_ != "PERSON":
@@ -98,8 +99,10 @@ def _kind(doc, text: str, span: tuple[int, int], head, entity: dict | None) -> s
     return SPACY_KIND.get(label, "other")
 
 
-def _resolve(att: Attribution, index: EntityIndex, history: list[dict], doc, person: bool = False) -> dict | None:
-    """The antecedent of a pronoun speaker: the relative clause's head, the last speaker, or an entity."""
+def _resolve(att: Attribution, index: EntityIndex, history: list[dict], doc,
+             person: bool = False) -> dict | None:
+    """The antecedent of a pronoun speaker (or, with ``person``, of "the minister"): the relative
+    clause's head, the last speaker of the right kind, or the last entity mention of that kind."""
     head = att.speaker_head
     word = "he" if person else head.lower_ if head is not None else ""
     if word in ("who", "which", "that") and head.head.dep_ == "relcl":
@@ -134,7 +137,7 @@ def _speaker(att: Attribution, doc, text: str, index: EntityIndex, history: list
     entity = index.at(head.idx, head.idx + len(head)) if head is not None else index.at(s, e)
     if entity is None or (entity.get("type") != "person" and " " not in text[s:e]):
         entity = index.by_name(text[s:e]) or entity
-    kind = _kind(doc, text, att.speaker, head, entity)
+    kind = _kind(doc, att.speaker, head, entity)
     ante = None
     if kind == "pronoun":
         ante = _resolve(att, index, history, doc)
@@ -169,10 +172,15 @@ def build_quotes(doc, text: str, entities: list[dict], nested: bool = False,
             if masked[k] in "\"\u201c\u201d\u201e\u00ab\u00bb'`":
                 masked[k] = " "
     masked = "".join(masked)
-    first_person: dict[int, dict] = {}  # direct quote start -> its speaker, for "I"/"we" inside it
+    first_person: dict[tuple[int, int], dict] = {}  # direct quote span -> its speaker, for "I"/"we" inside
     history: list[dict] = []  # resolved non-pronoun speakers so far, for pronouns
     quotes = []
-    for att in sorted(atts, key=lambda a: a.speaker[0] if a.speaker else a.start):
+
+    def order(a: Attribution):  # text order, but "I"/"we" after the quotes that contain them
+        first = a.speaker_head is not None and a.speaker_head.lower_ in FIRST_PERSON
+        return first, a.speaker[0] if a.speaker else a.start
+
+    for att in sorted(atts, key=order):
         speaker = _speaker(att, doc, text, index, history, first_person) if att.speaker else None
         if att.direct and speaker is not None:
             target = speaker["resolved"] or speaker
@@ -206,9 +214,12 @@ def quotes(document: dict, context) -> dict:
     straight/curly double marks, guillemets and curly single marks as quotation marks).
     """
     entities = (context.results.get("entities") or {}).get("entities") or []
-    return build_quotes(context.doc, document.get("text") or "", entities,
-                        nested=_flag(context.config.get("nested", False)),
-                        typewriter=_flag(context.config.get("typewriter_quotes", False)))
+    out = build_quotes(context.doc, document.get("text") or "", entities,
+                       nested=_flag(context.config.get("nested", False)),
+                       typewriter=_flag(context.config.get("typewriter_quotes", False)))
+    log.debug("quotes extracted", extra={"document_id": document.get("id"), "quotes": len(out["quotes"]),
+                                         "scare_quotes": len(out["scare_quotes"])})
+    return out
 
 
 @hookimpl

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -11,7 +11,8 @@ from .quotes_marks import DOUBLE_RE, PLAIN_DOUBLE_RE, QuoteSpan, double_quote_sp
 
 LEXICON_PATH = Path(__file__).parent / "data" / "quotes" / "cues.json"
 #: Cue verbs whose to-infinitive (xcomp) is the attributed content ("vowed to repeal", "want to").
-XCOMP_CUES = {"promise", "pledge", "vow", "threaten", "urge", "demand", "propose", "want", "plan", "hope", "expect", "seek", "aim", "decide", "wish", "prefer", "ask", "refuse",
+XCOMP_CUES = {"promise", "pledge", "vow", "threaten", "urge", "demand", "propose", "want", "plan",
+              "intend", "hope", "expect", "seek", "aim", "decide", "wish", "prefer", "ask", "refuse",
               "decline", "agree", "offer", "call", "encourage", "invite", "advise", "warn", "tell"}
 #: Verbs attributing without naming a source: "seems to", and in the passive "is expected to".
 SEEM_CUES = {"seem", "appear"}
@@ -44,7 +45,6 @@ class Attribution:
     pattern: str = ""
     direct: bool = False
     cue_token: object = None
-    extra: dict = field(default_factory=dict)
 
 
 def quote_type(text: str, start: int, end: int, typewriter: bool = True) -> str:
@@ -59,7 +59,7 @@ def quote_type(text: str, start: int, end: int, typewriter: bool = True) -> str:
     found = [(m.start(), m.end()) for m in marks.finditer(frag)]
     before = any(m.end() == start for m in marks.finditer(text, max(0, start - 2), start))
     after = bool(marks.match(text, end))
-    opens = bool(found and found[0][0] == 0) or before or frag[:1] == "\u2018" or text[start - 1:start] == "\u2018"
+    opens = bool(found and found[0][0] == 0) or before or "\u2018" in (frag[:1], text[start - 1:start])
     inner = [m for m in found if m[0] != 0 and m[1] != len(frag)]
     if opens and not inner:
         return "direct"
@@ -105,7 +105,7 @@ def subject_of(verb):
     for _ in range(5):
         subjects = [c for c in v.children if c.dep_ in ("nsubj", "csubj")]
         if subjects:  # "The diplomat Ivan Horvat said" is sometimes parsed with two subjects
-            return min(subjects, key=lambda c: abs(c.i - verb.i))
+            return _past_dateline(min(subjects, key=lambda c: abs(c.i - verb.i)), v)
         for c in v.children:
             if c.dep_ == "nsubjpass":
                 return _passive_source(v)  # "she is expected to", "he was told": not the source
@@ -116,6 +116,17 @@ def subject_of(verb):
             return v.head  # "a statement saying ...", "officials speaking on condition ..."
         return None
     return None
+
+
+def _past_dateline(subj, verb):
+    """"CLEVELAND, July 19 (UPI) — Former Attorney General Michael Mukasey told": the dateline is
+    parsed as the subject and the speaker as its apposition after the dash."""
+    if not subj.is_upper or len(subj) < 3:
+        return subj
+    dash = next((t for t in subj.doc[subj.i + 1:verb.i] if t.text in ("\u2014", "\u2013", "--", "-")), None)
+    if dash is None or dash.i + 1 >= verb.i:
+        return subj
+    return subj.doc[dash.i + 1:verb.i].root
 
 
 def _passive_source(verb):
@@ -138,7 +149,7 @@ def plausible_source(tok) -> bool:
         or tok.lemma_.lower() in lex["person_nouns"] or tok.lemma_.lower() in lex["document_nouns"]
 
 
-def complement(verb, lemma: str, kind: str):
+def complement(verb, lemma: str):
     """The clausal complement that is the attributed content, or None."""
     for c in verb.children:
         if c.dep_ == "ccomp":
@@ -185,7 +196,7 @@ def verb_cues(doc) -> list[Attribution]:
             else None
         if kind is None:
             continue
-        comp = complement(tok, lemma, kind)
+        comp = complement(tok, lemma)
         if comp is None:
             continue
         span = _span_of(doc, comp, tok)
@@ -328,9 +339,8 @@ def according_to(doc) -> list[Attribution]:
         i, j = _trim(doc, min(side), max(side) + 1)
         if j - i < 2:
             continue
-        end_tok = to
         out.append(Attribution(
-            *char_range(doc, i, j), (tok.idx, end_tok.idx + len(end_tok)), "speech", np_span(src), src,
+            *char_range(doc, i, j), (tok.idx, to.idx + len(to)), "speech", np_span(src), src,
             confidence=0.85, pattern="according_to", cue_token=tok))
     return out
 
@@ -370,7 +380,7 @@ def noun_cues(doc) -> list[Attribution]:
 def quote_spans(text: str) -> list[QuoteSpan]:
     """Every quotation in ``text``; the ``''...''`` pairs of some wire copy included."""
     doubles = double_quote_spans(text)
-    singles = [s for s in single_quote_spans(text, doubles)
+    singles = [s for s in single_quote_spans(text)
                if not any(d.start <= s.start and s.end <= d.end for d in doubles)]
     return sorted(doubles + singles, key=lambda s: s.start)
 
@@ -389,7 +399,7 @@ def _title_like(tokens, text: str, q: QuoteSpan) -> bool:
         and all(t.text[0].isupper() for t in words if len(t) > 3)
 
 
-def _speech_like(doc, tokens, text: str, q: QuoteSpan) -> bool:
+def _speech_like(tokens, text: str, q: QuoteSpan) -> bool:
     """Whether a quoted span reads as speech (a clause or more) rather than a scare quote or title."""
     words = [t for t in tokens if WORD_RE.search(t.text)]
     if not words or _is_title_cued(text, q.start):
@@ -429,8 +439,24 @@ def _cue_near(doc, tokens, q: QuoteSpan, text: str, taken: set[int]):
             cands.append((len(between) - 100 * colon, t))
     for _, t in sorted(cands, key=lambda c: c[0]):
         subj = subject_of(t)
-        if subj is not None and not (q.start <= subj.idx < q.end):
+        if subj is not None and not (q.start <= subj.idx < q.end) \
+                and (_speech_verb(t) or plausible_source(subj)):  # not "it gets better:"
             return t, subj
+    return None
+
+
+def _cue_after(doc, last, q: QuoteSpan, text: str, taken: set[int]) -> Attribution | None:
+    """A speaker named in the sentence right after the quote: '"..." Smith made the remarks at ...'."""
+    if last.i + 1 >= len(doc) or "\n" in text[q.end:doc[last.i + 1].idx]:
+        return None
+    for t in doc[last.i + 1].sent:
+        if t.pos_ == "VERB" and t.i not in taken and _speech_verb(t) or t.lemma_.lower() in ("remark", "comment"):
+            verb = t if t.pos_ == "VERB" else t.head
+            subj = subject_of(verb)
+            if subj is not None and plausible_source(subj) and subj.pos_ != "PRON":
+                taken.add(verb.i)
+                return Attribution(q.start, q.end, (t.idx, t.idx + len(t)), "speech", np_span(subj), subj,
+                                   confidence=0.6, pattern="quote+after", direct=True, cue_token=verb)
     return None
 
 
@@ -439,8 +465,8 @@ def extract(doc, text: str, nested: bool = False) -> tuple[list[Attribution], li
 
     ``nested``: keep attributions whose cue is inside a direct quote ("I think ..." within a quote).
     """
-    cands = verb_cues(doc) + object_cues(doc) + parenthetical_cues(doc) + colon_cues(doc) + sourceless_cues(doc) \
-        + according_to(doc) + noun_cues(doc)
+    cands = (verb_cues(doc) + object_cues(doc) + parenthetical_cues(doc) + colon_cues(doc)
+             + sourceless_cues(doc) + according_to(doc) + noun_cues(doc))
     quotes = quote_spans(text)
     for a in cands:
         _snap_to_marks(a, quotes, text)
@@ -477,7 +503,7 @@ def extract(doc, text: str, nested: bool = False) -> tuple[list[Attribution], li
             if _title_like(tokens, text, q):
                 scare.append((q.start, q.end))
             continue  # a quoted fragment of reported speech: the candidate becomes a mixed quote
-        if not _speech_like(doc, tokens, text, q):
+        if not _speech_like(tokens, text, q):
             scare.append((q.start, q.end))
             continue
         att = None
@@ -493,6 +519,8 @@ def extract(doc, text: str, nested: bool = False) -> tuple[list[Attribution], li
         prev = _previous(prev_direct, cands, q.start)
         if att is None and prev is not None and _close(text, prev, q.start):
             att = _copy(prev, q, 0.7, "quote+previous")
+        if att is None:
+            att = _cue_after(doc, tokens[-1], q, text, taken_cues)
         if att is None:
             att = Attribution(q.start, q.end, None, "speech", None, confidence=0.5, pattern="quote",
                               direct=True)

@@ -29,11 +29,6 @@ class QuoteSpan:
     end: int            # offset after the closing mark (or paragraph end when left open)
     closed: bool        # ended with a closing mark in the same paragraph
     continued: bool = False  # continues a quote opened in an earlier paragraph
-    single: bool = False
-
-    @property
-    def inner(self) -> tuple[int, int]:
-        return self.start, self.end
 
 
 def _direction(text: str, start: int, end: int, default: str | None) -> str | None:
@@ -110,7 +105,7 @@ def double_quote_spans(text: str) -> list[QuoteSpan]:
     return spans
 
 
-def single_quote_spans(text: str, doubles: list[QuoteSpan]) -> list[QuoteSpan]:
+def single_quote_spans(text: str) -> list[QuoteSpan]:
     """Single-mark quotes: an opening mark before a word and a closing mark after one, same paragraph.
 
     Apostrophes (don't, Clinton's, '90s, goin') are ruled out by requiring letters/space context
@@ -133,6 +128,6 @@ def single_quote_spans(text: str, doubles: list[QuoteSpan]) -> list[QuoteSpan]:
         if open_at is None and is_open:
             open_at = s
         elif open_at is not None and is_close and s - open_at > 2:
-            spans.append(QuoteSpan(open_at, s + 1, True, single=True))
+            spans.append(QuoteSpan(open_at, s + 1, True))
             open_at = None
     return spans

@@ -121,6 +121,7 @@ class VocabularyScorer:
     def __init__(self, vocabulary: Vocabulary, idf: dict[str, float], default_idf: float):
         self.vocabulary = vocabulary
         self.index: dict[tuple[str, ...], list[tuple[str, float]]] = defaultdict(list)
+        terms_under: Counter = Counter()
         for qcode, c in vocabulary.concepts.items():
             terms = {tuple(t): 1.0 for t in c["terms"]}
             for t in c["definition_terms"]:
@@ -128,6 +129,9 @@ class VocabularyScorer:
             for term, kind in terms.items():
                 weight = kind * sum(idf.get(w, default_idf) for w in term) / len(term) * (1 + 0.5 * (len(term) - 1))
                 self.index[term].append((qcode, weight))
+            terms_under[vocabulary.top_of(qcode)] += len(terms)
+        median = sorted(terms_under.values())[len(terms_under) // 2]
+        self.size_factor = {t: math.sqrt(terms_under[t] / median) for t in vocabulary.top_level}
 
     def concept_evidence(self, tokens: list[str], countries: int = 0) -> dict[str, float]:
         counts: Counter = Counter()
@@ -202,6 +206,7 @@ class NBSVM:
             scores[test] = X[test] @ w.T + b
         truth = np.searchsorted(self.classes_, y)
         self.temperature = min(np.geomspace(0.05, 5, 60), key=lambda t: self._nll(scores / t, truth))
+        self.cv_probabilities_ = self._softmax(scores / self.temperature)  # for the trainer; dropped before saving
         self.weights, self.biases = self._fit_weights(X, y, sample_weight)
         return self
 
@@ -226,13 +231,14 @@ class TopicModel:
     classes, the vocabulary scorer's term weights and the Platt scaling of its evidence."""
 
     def __init__(self, word_vectorizer, extra_vectorizer, classifier, idf, default_idf,
-                 vocab_scaling, world_prior, half_evidence, meta):
+                 vocab_scaling, world_prior, half_evidence, gate, meta):
         self.word_vectorizer = word_vectorizer
         self.extra_vectorizer = extra_vectorizer
         self.classifier = classifier
         self.idf = idf
         self.default_idf = default_idf
         self.vocab_scaling = vocab_scaling  # (a, c, b): sigmoid(a * log1p(evidence) + c * share + b)
+        self.gate = gate  # how far an unlabelled topic's vocabulary probability lowers the classifier's
         self.half_evidence = half_evidence  # a lower-level topic with this evidence gets half its parent's score
         self.world_prior = world_prior  # added to politics' log-evidence when splitting the world class
         self.meta = meta
@@ -266,25 +272,32 @@ class TopicModel:
         return sigmoid(a * math.log1p(evidence) + c * share + b)
 
     def vocab_scores(self, subtree: dict[str, float]) -> dict[str, float]:
-        total = sum(subtree.get(t, 0.0) for t in self.vocabulary.top_level) or 1.0
-        return {t: self.vocab_probability(subtree.get(t, 0.0), subtree.get(t, 0.0) / total)
-                for t in self.vocabulary.top_level}
+        """Vocabulary probability of each top-level topic; evidence is divided by the square root
+        of the topic's relative vocabulary size, so that sport (213 concepts) and weather (5)
+        compete evenly."""
+        return {t: self.vocab_probability(e, share) for t, (e, share) in self.vocab_features(subtree).items()}
+
+    def vocab_features(self, subtree: dict[str, float]) -> dict[str, tuple[float, float]]:
+        ev = {t: subtree.get(t, 0.0) / self.scorer.size_factor[t] for t in self.vocabulary.top_level}
+        total = sum(ev.values()) or 1.0
+        return {t: (e, e / total) for t, e in ev.items()}
 
     def top_level_scores(self, probs: dict[str, float], subtree: dict[str, float]) -> dict[str, float]:
         """Score each of the 17 top-level topics (see the model card for how)."""
-        scores = self.vocab_scores(subtree)
+        vocab = self.vocab_scores(subtree)
+        scores = dict(vocab)
+        # An article clearly about a topic the classifier was never taught takes mass from it.
+        keep = 1 - self.gate * max(v for t, v in vocab.items() if t not in probs and t != POLITICS)
         for label, p in probs.items():
-            if label != POLITICS_WORLD:
-                scores[label] = p
-        # The politics/world mass goes in full to the world topic with the most vocabulary
-        # evidence (politics favoured) and in proportion to the others.
-        logs = {t: math.log1p(subtree.get(t, 0.0)) + (self.world_prior if t == POLITICS else 0.0)
-                for t in WORLD_TOPICS}
-        best = max(logs.values())
-        pw = probs.get(POLITICS_WORLD, 0.0)
+            scores[label] = p * keep
+        # The politics/world mass goes in full to the world topic with the highest vocabulary
+        # probability (politics favoured by a prior) and in proportion to the others.
+        adj = {t: vocab[t] + (self.world_prior if t == POLITICS else 0.0) for t in WORLD_TOPICS}
+        best = max(adj.values())
+        pw = scores.pop(POLITICS_WORLD, 0.0)
         for t in WORLD_TOPICS:
-            share = pw * math.exp(2.0 * (logs[t] - best))
-            scores[t] = share if t == POLITICS else max(share, scores[t])
+            share = pw * math.exp(4.0 * (adj[t] - best))
+            scores[t] = share if t == POLITICS else max(share, vocab[t])
         return scores
 
     def predict(self, feats: list[dict], min_score: float = 0.15, max_subtopics: int = 4) -> list[list[dict]]:

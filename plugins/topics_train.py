@@ -89,9 +89,10 @@ def training_class(label: str, mapping: dict[str, list[str]]) -> str:
     return POLITICS_WORLD if set(codes) <= set(WORLD_TOPICS) else codes[0]
 
 
-def fit(feats: list[dict], classes: list[str], weights: list[float], vocabulary: Vocabulary, seed: int,
-        meta: dict) -> TopicModel:
-    """Vectorizers + calibrated NBSVM; vocabulary term weights and their Platt scaling."""
+def fit(feats: list[dict], classes: list[str], weights: list[float], accepted: list[set[str]],
+        vocabulary: Vocabulary, seed: int, meta: dict) -> TopicModel:
+    """Vectorizers + calibrated NBSVM; vocabulary term weights, their Platt scaling, the world
+    prior, the lower-level half-score evidence and the gate, all fitted on the training items."""
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -102,8 +103,10 @@ def fit(feats: list[dict], classes: list[str], weights: list[float], vocabulary:
     words.fit([augment(f["words"], f) for f in feats])
     extras.fit([augment(f["extras"], f) for f in feats])
     clf = NBSVM(C=0.5, alpha=0.5, seed=seed)
-    model = TopicModel(words, extras, clf, {}, 0.0, (1.0, 0.0, 0.0), 0.0, 1.0, meta)
+    model = TopicModel(words, extras, clf, {}, 0.0, (1.0, 0.0, 0.0), 0.0, 1.0, 0.0, meta)
     clf.fit(model.matrix(feats), classes, sample_weight=weights)
+    cv_probs = [dict(zip(clf.classes_, row)) for row in clf.cv_probabilities_.tolist()]
+    del clf.cv_probabilities_
 
     # Term weights: inverse document frequency of the vocabulary's words in the training texts.
     df = Counter()
@@ -118,26 +121,43 @@ def fit(feats: list[dict], classes: list[str], weights: list[float], vocabulary:
 
     # Platt scaling of vocabulary evidence, fitted on the labelled top-level topics; it is what
     # scores the topics that have no training data.
-    xs, ys, politics_logs, gold_evidence = [], [], [], []
-    for f, cls in zip(feats, classes):
-        subtree = model.scorer.subtree_evidence(model.scorer.concept_evidence(f["match"], f["countries"]))
-        total = sum(subtree.get(t, 0.0) for t in vocabulary.top_level) or 1.0
+    subtrees = [model.scorer.subtree_evidence(model.scorer.concept_evidence(f["match"], f["countries"]))
+                for f in feats]
+    xs, ys, gold_evidence = [], [], []
+    for subtree, cls in zip(subtrees, classes):
+        features = model.vocab_features(subtree)
         for t in LABELLED_TOPICS:
-            xs.append([math.log1p(subtree.get(t, 0.0)), subtree.get(t, 0.0) / total])
+            xs.append([math.log1p(features[t][0]), features[t][1]])
             ys.append(int(cls == t))
             if cls == t:
                 gold_evidence.append(subtree.get(t, 0.0))
-        if cls == POLITICS_WORLD:
-            logs = {t: math.log1p(subtree.get(t, 0.0)) for t in WORLD_TOPICS}
-            politics_logs.append(max(logs[t] for t in WORLD_TOPICS[1:]) - logs[POLITICS])
     platt = LogisticRegression().fit(xs, ys)
     model.vocab_scaling = tuple(round(float(x), 4) for x in (*platt.coef_[0], platt.intercept_[0]))
     # Lower-level topics: the median evidence a labelled top-level topic has in its own articles.
     model.half_evidence = round(float(np.median(gold_evidence)), 4)
     # Politics is the default world topic: it loses only to a margin exceeded by a tenth of the
     # politics/world training items (those clearly about war, disaster or crime).
-    politics_logs.sort()
-    model.world_prior = round(max(0.0, politics_logs[int(len(politics_logs) * 0.9)]), 4)
+    margins = []
+    for subtree, cls in zip(subtrees, classes):
+        if cls == POLITICS_WORLD:
+            v = model.vocab_scores(subtree)
+            margins.append(max(v[t] for t in WORLD_TOPICS[1:]) - v[POLITICS])
+    margins.sort()
+    model.world_prior = round(max(0.0, margins[int(len(margins) * 0.9)]), 4)
+    # The gate: the strongest that costs at most half a point of cross-validated accuracy on the
+    # labelled training items (whose gold topics are all supervised ones).
+
+    def accuracy(gate):
+        model.gate = gate
+        hits = 0
+        for probs, subtree, ok in zip(cv_probs, subtrees, accepted):
+            top_scores = model.top_level_scores(probs, subtree)
+            hits += max(top_scores, key=top_scores.get) in ok
+        return hits / len(feats)
+
+    floor = accuracy(0.0) - 0.005
+    model.gate = max(g for g in np.linspace(0, 1, 11) if g == 0 or accuracy(float(g)) >= floor)
+    model.gate = round(float(model.gate), 2)
     return model
 
 
@@ -185,14 +205,15 @@ def cli(seed, parse_cache, split_model, refit):
         click.echo(f"{name}: {len(train)} train, {len(heldout)} held out", err=True)
 
     def data(parts):
-        feats, classes, weights = [], [], []
+        feats, classes, weights, accepted = [], [], [], []
         for name, c in corpora.items():
             for part in parts:
                 for r in c[part]:
                     feats.append(c["feats"][r["doc_id"]])
                     classes.append(training_class(r["labels"][0], c["mapping"]))
                     weights.append(CORPUS_WEIGHT.get(name, 1.0))
-        return feats, classes, weights
+                    accepted.append(set(c["mapping"][r["labels"][0]]))
+        return feats, classes, weights, accepted
 
     meta = {"seed": seed, "trained_on": "train-split"}
     model = fit(*data(["train"]), vocabulary, seed, dict(meta))
@@ -231,7 +252,7 @@ def write_card(model, corpora, figures, seed, refit, seconds):
              " Reproduce the figures with `newsdesk eval topics <dev file> --mapping <corpus> "
              "--model /tmp/newsdesk-topics-split.joblib` (written by the same training run).", "",
              f"Vocabulary evidence scaling (a, c, b) = {model.vocab_scaling}; politics prior in the world split = "
-             f"{model.world_prior}; half-score evidence of lower-level topics = {model.half_evidence}.", "",
+             f"{model.world_prior}; half-score evidence of lower-level topics = {model.half_evidence}; gate = {model.gate}.", "",
              "## How topics are decided", "",
              HOW_DECIDED]
     (DATA_DIR / "MODEL_CARD.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -12,7 +12,7 @@ from flask_smorest import Api
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth, errors
+from . import auth, errors, metrics
 from .celery_app import celery_init_app
 from .config import Settings
 from .logging import configure_logging, request_id_var
@@ -100,6 +100,7 @@ def create_app(test_config: Mapping[str, str] | None = None, role: str = "api") 
 
     errors.init_app(app)  # after Api, so problem documents replace smorest's error format
     auth.init_app(app)
+    metrics.init_app(app)
     if settings.path_prefix:
         app.wsgi_app = PrefixMiddleware(app.wsgi_app, settings.path_prefix)
     if settings.proxy_hops:

@@ -102,6 +102,7 @@ class Service:
         from .embedded import free_port, start_redis
 
         self.procs: list[subprocess.Popen] = []
+        os.environ["NEWSDESK_BENCH_PARENT"] = str(os.getpid())  # marks every child, for leak checks
         self.log_dir = log_dir
         rport = free_port()
         self.procs.append(start_redis(rport, os.path.join(log_dir, "redis"), appendonly=True))
@@ -173,7 +174,9 @@ class Service:
     def redis(self):
         import redis
 
-        return redis.Redis.from_url(self.redis_url)
+        if not hasattr(self, "_redis"):
+            self._redis = redis.Redis.from_url(self.redis_url)
+        return self._redis
 
 
 def post(session: requests.Session, base: str, doc: dict) -> tuple[float, str]:
@@ -189,23 +192,35 @@ def _finished(body: dict) -> bool:
     return body["status"] in ("done", "partial", "failed") and bool(body.get("completed_at"))
 
 
-def collect(base: str, ids: list[str], timeout: float) -> dict[str, tuple[dict, int]]:
-    """Poll until every document has finished; return ``id -> (body, response size)``."""
-    out: dict[str, tuple[dict, int]] = {}
-    session = requests.Session()
+def wait_marks(r, ids: list[str], timeout: float) -> int:
+    """Wait until every document has ``completed_at``, read straight from Redis (HTTP polling
+    would steal CPU from the worker); return how many commands that took."""
     deadline = time.monotonic() + timeout
-    while len(out) < len(ids):
+    pending, polls = list(ids), 0
+    while pending:
         if time.monotonic() > deadline:
-            raise click.ClickException(f"{len(ids) - len(out)} documents unfinished after {timeout:g} s")
-        for doc_id in ids:
-            if doc_id in out:
-                continue
-            r = session.get(f"{base}/v1/documents/{doc_id}", timeout=30)
-            body = r.json()
-            if _finished(body):
-                out[doc_id] = (body, len(r.content))
-        if len(out) < len(ids):
-            time.sleep(0.5)
+            raise click.ClickException(f"{len(pending)} documents unfinished after {timeout:g} s")
+        time.sleep(0.25)
+        with r.pipeline(transaction=False) as p:
+            for doc_id in pending:
+                p.hexists(f"newsdesk:doc:{doc_id}", "completed_at")
+            marks = p.execute()
+        polls += len(pending)
+        pending = [d for d, done in zip(pending, marks) if not done]
+    return polls
+
+
+def collect(svc: "Service", ids: list[str], timeout: float) -> dict[str, tuple[dict, int]]:
+    """Wait for every document, then GET each once; return ``id -> (body, response size)``."""
+    wait_marks(svc.redis(), ids, timeout)
+    session = requests.Session()
+    out: dict[str, tuple[dict, int]] = {}
+    for doc_id in ids:
+        r = session.get(f"{svc.base}/v1/documents/{doc_id}", timeout=30)
+        body = r.json()
+        if not _finished(body):
+            raise click.ClickException(f"document {doc_id} has completed_at but shows {body['status']}")
+        out[doc_id] = (body, len(r.content))
     return out
 
 
@@ -222,25 +237,18 @@ def measure_throughput(svc: Service, docs: list[dict], timeout: float) -> dict:
     session = requests.Session()
     chunk = max(1, min(svc.batch_max, 50))
     ids: list[str] = []
-    batches: list[str] = []
     start = time.time()
     for i in range(0, len(docs), chunk):
         resp = session.post(svc.base + "/v1/batches", json={"documents": docs[i:i + chunk]}, timeout=60)
         if resp.status_code != 202:
             raise click.ClickException(f"POST /v1/batches answered {resp.status_code}: {resp.text[:300]}")
         ids += [item["id"] for item in resp.json()["items"]]
-        batches.append(resp.json()["links"]["self"])
     submitted = time.time() - start
-    deadline = time.monotonic() + timeout
-    while batches:  # one cheap request per batch and second, so polling steals little CPU
-        if time.monotonic() > deadline:
-            raise click.ClickException(f"the throughput run did not finish within {timeout:g} s")
-        time.sleep(0.5)
-        batches = [u for u in batches if session.get(svc.base + u, timeout=30).json()["status"] != "done"]
-    bodies = collect(svc.base, ids, timeout)
-    end = max(_ts(b["completed_at"]) for b, _ in bodies.values())
+    polls = wait_marks(r, ids, timeout)
     cpu = {k: 1000 * (v - cpu[k]) / len(ids) for k, v in svc.cpu_seconds().items()}
-    commands = (int(r.info("stats")["total_commands_processed"]) - commands) / len(ids)
+    commands = (int(r.info("stats")["total_commands_processed"]) - commands - polls) / len(ids)
+    bodies = collect(svc, ids, timeout)
+    end = max(_ts(b["completed_at"]) for b, _ in bodies.values())
     time.sleep(0.5)  # let the append-only buffer drain before reading memory
     r.execute_command("MEMORY", "PURGE")
     after = int(r.info("memory")["used_memory"])
@@ -292,7 +300,7 @@ def measure_open_loop(svc: Service, docs: list[dict], rate: float, seconds: floa
                 time.sleep(delay)
             lag.append(max(0.0, -delay))
             pool.submit(fire, i)
-    bodies = collect(svc.base, list(sent), timeout)
+    bodies = collect(svc, list(sent), timeout)
     lat = [(_ts(b["completed_at"]) - sent[i]) * 1000 for i, (b, _) in bodies.items()]
     return {"latencies": lat, "errors": errors, "n": n, "max_schedule_lag_ms": max(lag) * 1000}
 
@@ -305,7 +313,7 @@ def measure_idle(svc: Service, docs: list[dict]) -> list[float]:
         sent, doc_id = post(session, svc.base, doc)
         body = session.get(f"{svc.base}/v1/documents/{doc_id}", params={"wait": 60}, timeout=90).json()
         if not _finished(body):
-            body = collect(svc.base, [doc_id], 60)[doc_id][0]
+            body = collect(svc, [doc_id], 60)[doc_id][0]
         out.append((_ts(body["completed_at"]) - sent) * 1000)
         time.sleep(0.2)
     return out
@@ -355,7 +363,7 @@ def cli(fast, n_docs, rate, seconds, concurrency):
             del pipeline
             say("(b) service throughput")
             warm = docs[:svc.workers if fast else 2 * svc.workers]
-            collect(svc.base, [post(requests.Session(), svc.base, d)[1] for d in warm], 120)
+            collect(svc, [post(requests.Session(), svc.base, d)[1] for d in warm], 120)
             b = measure_throughput(svc, docs, timeout=max(120, 20 * len(docs)))
             rate_used = rate or max(0.2, 0.5 * b["docs_per_s"])
             say(f"(c) open loop at {rate_used:.2f} docs/s for {seconds:g} s")

@@ -76,7 +76,26 @@ def analyze_documents(pipeline, items, wanted=None, batch_size=16):
         yield from flush()
 
 
-@click.group()
+def _lazy(table: dict[str, str], group_name: str):
+    """A click group whose commands in ``table`` are imported only when they are run."""
+
+    class Lazy(click.Group):
+        def list_commands(self, ctx):
+            return sorted(set(super().list_commands(ctx)) | set(table))
+
+        def get_command(self, ctx, name):
+            if name not in table:
+                return super().get_command(ctx, name)
+            module, attr = table[name].split(":")
+            try:
+                return getattr(importlib.import_module(module), attr)
+            except ImportError as exc:
+                raise click.ClickException(f"{group_name} {name} is not available: {exc}") from None
+
+    return Lazy
+
+
+@click.group(cls=_lazy({"bench": "service.bench:cli"}, "newsdesk"))
 def main():
     """Newsdesk: news article analysis service."""
 
@@ -134,23 +153,6 @@ def up(host, port):
     run_embedded(host, port)
 
 
-def _lazy(table: dict[str, str], group_name: str):
-    class Lazy(click.Group):
-        def list_commands(self, ctx):
-            return sorted(table)
-
-        def get_command(self, ctx, name):
-            if name not in table:
-                return None
-            module, attr = table[name].split(":")
-            try:
-                return getattr(importlib.import_module(module), attr)
-            except ImportError as exc:
-                raise click.ClickException(f"{group_name} {name} is not available: {exc}") from None
-
-    return Lazy
-
-
 @main.group(cls=_lazy(EVAL_COMMANDS, "eval"), name="eval")
 def eval_():
     """Score an analyzer against gold data; the last line is one JSON object of figures."""
@@ -161,7 +163,7 @@ def train():
     """Train the model an analyzer ships with, reproducibly (fixed seed)."""
 
 
-@main.group(invoke_without_command=True)
+@main.group(cls=_lazy({"check": "service.testing:check"}, "plugins"), invoke_without_command=True)
 @click.pass_context
 def plugins(ctx):
     """List installed plugins, their analyzers, versions and problems."""

@@ -131,3 +131,13 @@ def test_memory_hog_fails_only_its_section(cluster):
     assert done["status"] == "partial"
     assert "out of memory" in done["analysis"]["hog"]["error"]["detail"]
     assert done["analysis"]["wordcount"]["result"] == {"words": 3}
+
+
+def test_sigterm_lets_the_worker_finish_its_document(cluster):
+    client = client_for(cluster["env"])
+    proc, _ = start_worker(cluster["env"], cluster["tmp"], concurrency=1)
+    doc_id = submit(client, ["napper"])
+    wait_for(lambda: running_pid(client, doc_id, "napper"), 30, what="napper running")
+    proc.send_signal(signal.SIGTERM)  # warm shutdown: finish the running task, take no new one
+    proc.wait(60)
+    assert body(client, doc_id)["status"] == "done"

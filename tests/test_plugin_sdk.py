@@ -76,13 +76,16 @@ def services(site, example_copy, redis_server, tmp_path_factory):
         # the example's suite (fixtures of service.testing) against the pip-installed package
         "suite": [sys.executable, "-m", "pytest", str(example_copy / "tests"), "-q",
                   "--rootdir", str(example_copy), "-p", "no:cacheprovider"],
+        # the contract check as an author runs it on the installed plugin
+        "check": [sys.executable, "-m", "service.cli", "plugins", "check", "readability", "--huge-chars", "20000"],
     }
     procs = {}
     for name, command in commands.items():
+        service = name in ("worker", "api")
         with open(logs / f"{name}.log", "wb") as out:
             procs[name] = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
-                                           env=env if name != "suite" else {**os.environ, "PYTHONPATH": path},
-                                           cwd=ROOT if name != "suite" else logs)
+                                           env=env if service else {**os.environ, "PYTHONPATH": path},
+                                           cwd=ROOT if service else logs)
     yield {"procs": procs, "logs": logs, "url": f"http://127.0.0.1:{port}"}
     for proc in procs.values():  # all shut down at once, then wait for each
         if proc.poll() is None:
@@ -214,6 +217,16 @@ def test_plugins_check_command(monkeypatch):
     assert unknown.exit_code == 1 and "no installed analyzer is named 'no_such_thing'" in unknown.output
 
 
+def test_newsdesk_plugins_check_is_wired(monkeypatch):
+    from service.cli import main
+
+    monkeypatch.setenv("NEWSDESK_PLUGIN_MODULES", "tests.plugins.faulty")
+    result = CliRunner().invoke(main, ["plugins", "check", "raiser", "--huge-chars", "0"])
+    assert result.exit_code == 1 and "boom from raiser" in result.output, result.output
+    result = CliRunner().invoke(main, ["plugins", "check", "wordcount", "--huge-chars", "0"])
+    assert result.exit_code == 0 and "passes the plugin contract check" in result.output, result.output
+
+
 # --- (d) contract versions ---------------------------------------------------------------------
 
 def test_incompatible_contract_version_is_refused_with_a_clear_message():
@@ -311,3 +324,13 @@ def test_example_own_tests_pass_with_the_kit(services):
     output = (services["logs"] / "suite.log").read_text()
     assert proc.returncode == 0, output[-4000:]
     assert " passed" in output and "failed" not in output
+
+
+def test_plugins_check_passes_on_the_installed_example(services):
+    """``newsdesk plugins check readability``, started by ``services``, found no problem."""
+    proc = services["procs"]["check"]
+    proc.wait(300)
+    output = (services["logs"] / "check.log").read_text()
+    assert proc.returncode == 0, output[-4000:]
+    assert "plugin readability 0.1.0" in output and "readability: passes the plugin contract check" in output
+    assert "ok    huge" in output and "ok    cyrillic" in output
