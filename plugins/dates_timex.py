@@ -866,6 +866,7 @@ def find_timexes(text: str, dct: date | None = None, doc=None) -> list[dict]:
         chosen.extend(items)
     chosen.sort()
     chosen = _merge_time_date(text, chosen)
+    chosen = _anchor_comparisons(ctx, chosen)
     anchor = dct.isoformat() if dct else None
     out = []
     for start, end, typ, value, mod in chosen:
@@ -899,6 +900,55 @@ def _merge_time_date(text, items):
                 continue
         merged.append(it)
     return merged
+
+
+#: "a year earlier", "year-ago", "the same period last year": the period under comparison, a year back
+_COMPARISON = re.compile(r"(?:an?|one)\s+year\s+(?:ago|earlier|before)|year[\s-](?:ago|earlier)|last\s+year|"
+                         r"the\s+(?:same|corresponding|comparable)\s+\w+\s+(?:last\s+year|a\s+year\s+ago)", re.I)
+_SAME_BEFORE = re.compile(r"\b(?:same|corresponding|comparable)\s+(?:period|month|quarter|time|season)\s+$", re.I)
+_REF_VALUE = re.compile(r"(\d{4})(-(?:Q\d|H\d|\d\d))")
+#: how many sentences back the compared period may have been named
+COMPARISON_SENTENCES = 5
+
+
+def _anchor_comparisons(ctx: Ctx, items: list) -> list:
+    """Year-back comparisons take the granularity of the period the text is reporting on.
+
+    TimeML resolves "a year earlier" against the reference time, not the DCT: in "third-quarter
+    profit rose to $5 million from $4 million a year earlier" it is the third quarter of last year.
+    The reference is the latest quarter, half or month named shortly before; without one the
+    year value from the DCT stays.
+    """
+    out = list(items)
+    for i, (start, end, typ, value, mod) in enumerate(out):
+        if typ != "DATE" or not re.fullmatch(r"\d{4}", value) or not _COMPARISON.fullmatch(ctx.text[start:end]):
+            continue
+        if ctx.text[start:end].lower().startswith("last") and not _SAME_BEFORE.search(ctx.text[max(0, start - 40):start]):
+            continue
+        window = _sentence_window(ctx, start, COMPARISON_SENTENCES)
+        same_sentence = _sentence_window(ctx, start, 0)
+        for ref in reversed(out[:i]):
+            if ref[0] < window:
+                break
+            m = _REF_VALUE.fullmatch(ref[3])
+            # a month named sentences before is rarely the compared period; a reported quarter is
+            if ref[2] == "DATE" and m and int(m[1]) - 1 == int(value) and (m[2][1] in "QH" or ref[0] >= same_sentence):
+                out[i] = (start, end, typ, f"{int(m[1]) - 1}{m[2]}", mod)
+                break
+    return out
+
+
+def _sentence_window(ctx: Ctx, char: int, back: int) -> int:
+    """Start offset of the sentence ``back`` sentences before the one at ``char``."""
+    tok = ctx.token(char)
+    if tok is None:
+        return max(0, char - 300 * (back + 1))
+    sent = tok.sent
+    for _ in range(back):
+        if sent.start == 0:
+            break
+        sent = ctx.doc[sent.start - 1].sent
+    return sent.start_char
 
 
 _ABSOLUTE = re.compile(r"\b(1[5-9]\d\d|20\d\d|'\d\d)\b|\d{1,2}/\d{1,2}/\d{2}")

@@ -66,6 +66,11 @@ def mentions_of(doc, spans: list[Span]) -> list[Mention]:
     return out
 
 
+def _bare(token: str) -> str:
+    """A token without the full stop that ends a sentence ("KiM." -> "KiM"; "U.S." stays)."""
+    return token[:-1] if token.endswith(".") and token.count(".") == 1 else token
+
+
 def acronym_mentions(doc, spans: list[Span], mentions: list[Mention]) -> dict[str, int]:
     """Acronyms defined in the text -> index of the mention they stand for; adds their untagged uses.
 
@@ -86,7 +91,7 @@ def acronym_mentions(doc, spans: list[Span], mentions: list[Mention]) -> dict[st
     by_text = {m.text: k for k, m in enumerate(mentions)}
     covered = {i for m in mentions for i in range(m.start, m.end)}
     for token in doc:
-        acr = token.text
+        acr = _bare(token.text)
         if not is_acronym(acr) or acr in defined:
             continue
         if acr in by_text and (lex.organizations.get(acr.lower()) or lex.countries.get(acr.lower())):
@@ -96,10 +101,11 @@ def acronym_mentions(doc, spans: list[Span], mentions: list[Mention]) -> dict[st
         if len(matches) == 1:
             defined[acr] = next(iter(matches.values()))
     for token in doc:  # uses of a defined acronym the NER did not tag
-        k = defined.get(token.text)
+        acr = _bare(token.text)
+        k = defined.get(acr)
         if k is not None and token.idx not in covered:
-            mentions.append(Mention(token.idx, token.idx + len(token), token.text, mentions[k].label, None,
-                                    mentions[k].code, (token.lower_,)))
+            mentions.append(Mention(token.idx, token.idx + len(acr), acr, mentions[k].label, None,
+                                    mentions[k].code, (acr.lower(),)))
             covered.add(token.idx)
     return defined
 

@@ -41,13 +41,28 @@ def examples(nlp, path: Path) -> list:
     return out
 
 
+def compact(path: Path) -> None:
+    """Shrink a saved pipeline to what the analyzer loads: float16 weights, no strings or tokenizer."""
+    import numpy
+    import srsly
+
+    data = srsly.msgpack_loads((path / "ner" / "model").read_bytes())
+    for params in data["params"]:
+        for name, array in params.items():
+            if array is not None and array.dtype == numpy.float32:
+                params[name] = array.astype(numpy.float16)
+    (path / "ner" / "model.f16").write_bytes(srsly.msgpack_dumps(data))
+    for name in ("ner/model", "vocab/strings.json", "tokenizer"):
+        (path / name).unlink(missing_ok=True)
+
+
 @click.command()
 @click.option("--train", "train_path", type=click.Path(exists=True, path_type=Path),
               default=DATA / "eng.train", show_default=True)
 @click.option("--dev", "dev_path", type=click.Path(exists=True, path_type=Path),
               default=DATA / "eng.testa", show_default=True, help="for choosing the best epoch")
 @click.option("--output", type=click.Path(path_type=Path), default=OUTPUT, show_default=True)
-@click.option("--epochs", default=20, show_default=True)
+@click.option("--epochs", default=8, show_default=True)
 @click.option("--max-minutes", default=35.0, show_default=True, help="stop after this wall time")
 @click.option("--seed", default=0, show_default=True)
 def cli(train_path, dev_path, output, epochs, max_minutes, seed):
@@ -85,6 +100,7 @@ def cli(train_path, dev_path, output, epochs, max_minutes, seed):
                    f"({minutes:.1f} min)", err=True)
         if minutes * (epoch + 2) / (epoch + 1) > max_minutes:
             break
+    compact(tmp)
     shutil.rmtree(output, ignore_errors=True)
     tmp.rename(output)
     click.echo(json.dumps({"dev_ents_f": round(best, 4), "epochs_run": epoch + 1, "seed": seed,

@@ -20,7 +20,7 @@ PASSIVE_CUES = {"expect", "say", "believe", "think", "report", "consider", "know
                 "project", "predict", "estimate"}
 #: Object cues that attribute only with a predicate ("called him a liar", not "called the police").
 PREDICATE_CUES = {"call", "describe", "label", "dub", "brand", "term", "portray", "characterize",
-                  "characterise", "deem"}
+                  "characterise", "deem", "see", "view", "regard"}
 #: Dependency labels cut from a speaker noun phrase ("Cruz, who has seen ..., said").
 SPEAKER_CUT = {"relcl", "acl", "appos", "punct", "advcl", "parataxis", "ccomp"}
 DOUBLE_MARKS = set('"\u201c\u201d\u201e\u201f\u00ab\u00bb')
@@ -150,10 +150,17 @@ def plausible_source(tok) -> bool:
 
 
 def complement(verb, lemma: str):
-    """The clausal complement that is the attributed content, or None."""
-    for c in verb.children:
-        if c.dep_ == "ccomp":
-            return c
+    """The clausal complement that is the attributed content, or None.
+
+    Of several, the nearest in the verb's paragraph, on its right first; a clause before a colon
+    or semicolon ("... as an example: He says ...") is not the verb's content however parsed.
+    """
+    doc = verb.doc
+    lo, hi = _paragraph_tokens(doc, verb)
+    comps = [c for c in verb.children if c.dep_ == "ccomp" and lo <= c.i < hi
+             and not (c.i < verb.i and any(t.text in (":", ";") for t in doc[c.right_edge.i:verb.i]))]
+    if comps:
+        return min(comps, key=lambda c: (c.i < verb.i, abs(c.i - verb.i)))
     if lemma in XCOMP_CUES:
         for c in verb.children:
             if c.dep_ == "xcomp":
@@ -224,7 +231,9 @@ def sourceless_cues(doc) -> list[Attribution]:
                 or any(c.dep_ == "agent" for c in tok.children):
             continue
         comp = next((c for c in tok.children if c.dep_ == "xcomp"), None)
-        span = _span_of(doc, comp, tok) if comp is not None else None
+        # the content is the whole proposition: "[he] appeared [to be laying the groundwork]"
+        subj = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        span = _span_of(doc, comp, tok, subj) if comp is not None else None
         if span is not None:
             out.append(Attribution(span[0], span[1], (tok.idx, tok.idx + len(tok)), "cognition", None,
                                    confidence=0.4, pattern="sourceless", cue_token=tok))
@@ -450,7 +459,7 @@ def _cue_after(doc, last, q: QuoteSpan, text: str, taken: set[int]) -> Attributi
     if last.i + 1 >= len(doc) or "\n" in text[q.end:doc[last.i + 1].idx]:
         return None
     for t in doc[last.i + 1].sent:
-        if t.pos_ == "VERB" and t.i not in taken and _speech_verb(t) or t.lemma_.lower() in ("remark", "comment"):
+        if (t.pos_ == "VERB" and t.i not in taken and _speech_verb(t)) or t.lemma_.lower() in ("remark", "comment"):
             verb = t if t.pos_ == "VERB" else t.head
             subj = subject_of(verb)
             if subj is not None and plausible_source(subj) and subj.pos_ != "PRON":

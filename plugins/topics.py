@@ -231,14 +231,14 @@ class TopicModel:
     classes, the vocabulary scorer's term weights and the Platt scaling of its evidence."""
 
     def __init__(self, word_vectorizer, extra_vectorizer, classifier, idf, default_idf,
-                 vocab_scaling, world_prior, half_evidence, gate, meta):
+                 vocab_scaling, world_prior, half_evidence, vocab_weight, meta):
         self.word_vectorizer = word_vectorizer
         self.extra_vectorizer = extra_vectorizer
         self.classifier = classifier
         self.idf = idf
         self.default_idf = default_idf
         self.vocab_scaling = vocab_scaling  # (a, c, b): sigmoid(a * log1p(evidence) + c * share + b)
-        self.gate = gate  # how far an unlabelled topic's vocabulary probability lowers the classifier's
+        self.vocab_weight = vocab_weight  # discount of scores that come from the vocabulary alone
         self.half_evidence = half_evidence  # a lower-level topic with this evidence gets half its parent's score
         self.world_prior = world_prior  # added to politics' log-evidence when splitting the world class
         self.meta = meta
@@ -285,11 +285,10 @@ class TopicModel:
     def top_level_scores(self, probs: dict[str, float], subtree: dict[str, float]) -> dict[str, float]:
         """Score each of the 17 top-level topics (see the model card for how)."""
         vocab = self.vocab_scores(subtree)
-        scores = dict(vocab)
-        # An article clearly about a topic the classifier was never taught takes mass from it.
-        keep = 1 - self.gate * max(v for t, v in vocab.items() if t not in probs and t != POLITICS)
-        for label, p in probs.items():
-            scores[label] = p * keep
+        # Topics the classifier was never taught score by the vocabulary alone, discounted so that
+        # they outrank a taught topic only on strong evidence.
+        scores = {t: self.vocab_weight * v for t, v in vocab.items()}
+        scores.update(probs)
         # The politics/world mass goes in full to the world topic with the highest vocabulary
         # probability (politics favoured by a prior) and in proportion to the others.
         adj = {t: vocab[t] + (self.world_prior if t == POLITICS else 0.0) for t in WORLD_TOPICS}
@@ -297,7 +296,7 @@ class TopicModel:
         pw = scores.pop(POLITICS_WORLD, 0.0)
         for t in WORLD_TOPICS:
             share = pw * math.exp(4.0 * (adj[t] - best))
-            scores[t] = share if t == POLITICS else max(share, vocab[t])
+            scores[t] = share if t == POLITICS else max(share, scores[t])
         return scores
 
     def predict(self, feats: list[dict], min_score: float = 0.15, max_subtopics: int = 4) -> list[list[dict]]:

@@ -144,11 +144,11 @@ def fit(feats: list[dict], classes: list[str], weights: list[float], accepted: l
             margins.append(max(v[t] for t in WORLD_TOPICS[1:]) - v[POLITICS])
     margins.sort()
     model.world_prior = round(max(0.0, margins[int(len(margins) * 0.9)]), 4)
-    # The gate: the strongest that costs at most half a point of cross-validated accuracy on the
-    # labelled training items (whose gold topics are all supervised ones).
+    # The vocabulary-only discount: the largest that costs at most half a point of cross-validated
+    # accuracy on the labelled training items (whose gold topics are all taught ones).
 
-    def accuracy(gate):
-        model.gate = gate
+    def accuracy(weight):
+        model.vocab_weight = weight
         hits = 0
         for probs, subtree, ok in zip(cv_probs, subtrees, accepted):
             top_scores = model.top_level_scores(probs, subtree)
@@ -156,8 +156,7 @@ def fit(feats: list[dict], classes: list[str], weights: list[float], accepted: l
         return hits / len(feats)
 
     floor = accuracy(0.0) - 0.005
-    model.gate = max(g for g in np.linspace(0, 1, 11) if g == 0 or accuracy(float(g)) >= floor)
-    model.gate = round(float(model.gate), 2)
+    model.vocab_weight = round(max(w for w in np.linspace(0, 1, 21) if w == 0 or accuracy(float(w)) >= floor), 2)
     return model
 
 
@@ -252,7 +251,7 @@ def write_card(model, corpora, figures, seed, refit, seconds):
              " Reproduce the figures with `newsdesk eval topics <dev file> --mapping <corpus> "
              "--model /tmp/newsdesk-topics-split.joblib` (written by the same training run).", "",
              f"Vocabulary evidence scaling (a, c, b) = {model.vocab_scaling}; politics prior in the world split = "
-             f"{model.world_prior}; half-score evidence of lower-level topics = {model.half_evidence}; gate = {model.gate}.", "",
+             f"{model.world_prior}; half-score evidence of lower-level topics = {model.half_evidence}; vocabulary-only weight = {model.vocab_weight}.", "",
              "## How topics are decided", "",
              HOW_DECIDED]
     (DATA_DIR / "MODEL_CARD.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

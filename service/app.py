@@ -17,7 +17,7 @@ from .celery_app import celery_init_app
 from .config import Settings
 from .logging import configure_logging, request_id_var
 from .pipeline import Pipeline
-from .plugins import PluginHost, build_plugin_host
+from .plugins import PluginHost, build_plugin_host, run_startup
 from .schemas import ProblemSchema
 from .store import Store
 
@@ -109,7 +109,7 @@ def create_app(test_config: Mapping[str, str] | None = None, role: str = "api") 
 
     if role == "worker" and any(a.meta.needs_parse for a in host.analyzers.values()):
         app.extensions["newsdesk"].pipeline.nlp  # load before the pool forks: children share it
-    host.pm.hook.startup(app=app)
+    run_startup(host, app, role)
     log.info("%s started", role, extra={"analyzers": app.extensions["newsdesk"].pipeline.plan(),
                                           "problems": len(host.problems)})
     return app

@@ -133,14 +133,22 @@ class Service:
         while time.monotonic() < deadline:
             for p in self.procs:
                 if p.poll() is not None:
-                    raise click.ClickException(f"{p.args[:4]} exited with {p.returncode}; logs in {self.log_dir}")
+                    raise click.ClickException(f"{' '.join(p.args[:5])} exited with {p.returncode}:\n"
+                                               + self.log_tail())
             try:
                 if requests.get(self.base + "/readyz", timeout=3).ok:
                     return
             except requests.RequestException:
                 pass
             time.sleep(0.3)
-        raise click.ClickException(f"the service was not ready within {timeout:g} s; logs in {self.log_dir}")
+        raise click.ClickException(f"the service was not ready within {timeout:g} s:\n" + self.log_tail())
+
+    def log_tail(self, lines: int = 15) -> str:
+        out = []
+        for name in ("worker.log", "api.log"):
+            text = Path(self.log_dir, name).read_text(encoding="utf-8", errors="replace").splitlines()
+            out += [f"--- {name}", *text[-lines:]]
+        return "\n".join(out)
 
     def close(self) -> None:
         import psutil

@@ -41,12 +41,12 @@ def progress(iterable, total=None, desc=None):
 def in_process_pipeline(settings: Settings | None = None):
     from .logging import configure_logging
     from .pipeline import Pipeline
-    from .plugins import build_plugin_host
+    from .plugins import build_plugin_host, run_startup
 
     settings = settings or _settings()
     configure_logging(settings, stream=sys.stderr, level="WARNING")
     host = build_plugin_host(settings)
-    host.pm.hook.startup(app=None)
+    run_startup(host, None, "cli")
     return Pipeline(host, settings)
 
 

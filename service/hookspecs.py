@@ -13,10 +13,11 @@ hookimpl = pluggy.HookimplMarker("newsdesk")
 
 
 @hookspec
-def startup(app):
-    """Run once per process (API and each worker) after the plugins are loaded.
+def startup(app, role):
+    """Run once per process after the plugins are loaded.
 
-    ``app`` is the Flask app (``None`` in the in-process CLI). Warm models here, never at import.
+    ``app`` is the Flask app (``None`` in the in-process CLI); ``role`` is ``"api"``, ``"worker"``
+    or ``"cli"``. Warm models here when ``role`` runs analyzers (not ``"api"``), never at import.
     """
 
 

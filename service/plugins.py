@@ -156,6 +156,20 @@ def build_plugin_host(settings: Settings, extra_plugins=()) -> PluginHost:
     return host
 
 
+def run_startup(host: PluginHost, app, role: str) -> None:
+    """Call each plugin's ``startup``; a plugin that fails there loses its analyzers, not the process."""
+    for impl in host.pm.hook.startup.get_hookimpls():
+        kwargs = {k: v for k, v in {"app": app, "role": role}.items() if k in impl.argnames}
+        try:
+            impl.function(**kwargs)
+        except Exception as exc:
+            host.problem(impl.plugin_name, f"startup of {impl.plugin_name!r} raised {type(exc).__name__}: {exc}; "
+                         "its analyzers are disabled")
+            for name in [n for n, owner in host.owner.items() if owner == impl.plugin_name]:
+                del host.analyzers[name]
+    _drop_unmet(host)
+
+
 def describe_analyzers(host: PluginHost) -> list[dict[str, Any]]:
     """Metadata of every loaded analyzer, for ``GET /v1/analyzers`` and ``newsdesk plugins``."""
     from .schemas import schema_to_jsonschema

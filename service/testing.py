@@ -153,7 +153,7 @@ def _start(host: PluginHost, settings: Settings, names: Iterable[str]) -> None:
     todo = {name for name, _ in host.pm.list_name_plugin()} & wanted - started
     if todo:
         others = [plugin for name, plugin in host.pm.list_name_plugin() if name not in todo]
-        host.pm.subset_hook_caller("startup", remove_plugins=others)(app=None)
+        host.pm.subset_hook_caller("startup", remove_plugins=others)(app=None, role="cli")
         started |= todo
 
 

@@ -28,11 +28,11 @@ def test_hook_startup():
 
     class P:
         @hookspecs.hookimpl
-        def startup(app):
-            seen.append(app)
+        def startup(app, role):
+            seen.append((app, role))
 
-    _host_with(P).pm.hook.startup(app="the-app")
-    assert seen == ["the-app"]
+    _host_with(P).pm.hook.startup(app="the-app", role="worker")
+    assert seen == [("the-app", "worker")]
 
 
 def test_hook_register_analyzers():
@@ -64,3 +64,18 @@ def test_hook_analysis_completed(submit, finished, worker):
 
     seen = wait_for(lambda: worker["redis"].get(f"test:completed:{doc_id}"), 10, what="completion hook")
     assert seen == b"wordcount:done"
+
+
+def test_a_plugin_failing_at_startup_loses_only_its_analyzers():
+    from service.plugins import run_startup
+
+    class Broken:
+        @hookspecs.hookimpl
+        def startup():
+            raise RuntimeError("no model")
+
+    host = _host_with(Broken)
+    host.owner["wordcount"] = host.pm.get_name(Broken)  # pretend it owns one analyzer
+    run_startup(host, None, "cli")
+    assert "wordcount" not in host.analyzers and "raiser" in host.analyzers
+    assert any("no model" in p["message"] for p in host.problems)

@@ -1,6 +1,8 @@
 """Prometheus metrics at /metrics: requests by route and status, queue depth, documents, analyzers."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import redis
 import requests
 from prometheus_client.parser import text_string_to_metric_families
@@ -110,3 +112,18 @@ def test_queue_depth_counts_waiting_celery_messages_and_redis_outage_is_reported
     assert value(snap, "newsdesk_store_up") == 0
     assert ("newsdesk_queue_length", (("queue", "newsdesk"),)) not in snap
 
+
+
+def test_serve_prepares_an_empty_multiprocess_directory(tmp_path):
+    """What ``newsdesk serve`` calls before gunicorn: a directory empty of earlier runs' values."""
+    env = {}
+    fresh = metrics.prepare_multiprocess_dir(env)
+    assert env["PROMETHEUS_MULTIPROC_DIR"] == fresh and not list(Path(fresh).iterdir())
+    Path(fresh).rmdir()
+    given = tmp_path / "prom"
+    given.mkdir()
+    (given / "counter_123.db").write_bytes(b"old")
+    (given / "keep.txt").write_text("not ours")
+    env = {"PROMETHEUS_MULTIPROC_DIR": str(given)}
+    assert metrics.prepare_multiprocess_dir(env) == str(given)
+    assert sorted(p.name for p in given.iterdir()) == ["keep.txt"]

@@ -6,7 +6,7 @@ import pytest
 from service.cli import analyze_documents
 from service.config import Settings
 from service.pipeline import Pipeline
-from service.plugins import build_plugin_host
+from service.plugins import build_plugin_host, run_startup
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -15,7 +15,7 @@ SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 def pipeline():
     settings = Settings()
     host = build_plugin_host(settings)
-    host.pm.hook.startup(app=None)
+    run_startup(host, None, "cli")
     return Pipeline(host, settings)
 
 

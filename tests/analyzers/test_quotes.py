@@ -243,3 +243,10 @@ def test_eval_command_smoke():
                 "baseline_direct_f1", "baseline_attribution_accuracy"):
         assert 0.0 <= last[key] <= 1.0
     assert last["documents"] == 3 and last["overall_f1"] > 0.3
+
+
+def test_speaker_in_following_sentence(analyze):
+    text = ('The rally ended late.\n\n"We will never give up on this town and its people." '
+            "Governor Tom Hale spoke to reporters after the rally.")
+    q = find(quotes_of(analyze, text), "never give up")
+    assert q["type"] == "direct" and "Tom Hale" in who(q)
