@@ -66,6 +66,11 @@ _UNIT = (r"(?:second|minute|hour|day|night|week|weekend|fortnight|month|quarter|
          r"century|centurie|millennium)")
 _DAYNUM = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[5-9]\d\d|20\d\d)"
+_TEEN = r"(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
+_DIGIT = r"(?:one|two|three|four|five|six|seven|eight|nine)"
+#: years as they are read out in broadcast transcripts: "nineteen ninety-seven", "two thousand and one"
+_SPOKEN_YEAR = (rf"(?:(?:nineteen|twenty)[\s-](?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+                rf"(?:[\s-]{_DIGIT})?|{_TEEN}|hundred|oh[\s-]{_DIGIT})\b|two\s+thousand(?:\s+and)?(?:[\s-](?:{_TEEN}|{_DIGIT}))?\b)")
 _APPROX = (r"(?:about|around|approximately|roughly|nearly|almost|less\s+than|more\s+than|over|"
            r"at\s+least|up\s+to|no\s+more\s+than|at\s+most|some)")
 _POINTMOD = (r"(?:(?:(?:very\s+)?(?:early|earlier|late|later|mid-?)|"
@@ -271,6 +276,10 @@ class Ctx:
             return "future"
         if tok.tag_ in ("VBZ", "VBP"):
             return "present"
+        if tok.tag_ == "VBN" and not auxes:
+            # a participle modifier: "the products introduced in April", but "a summit set for April"
+            planned = tok.lemma_ in PLAN_VERBS - {"set"} or tok.lemma_ == "set" and tok.i + 1 < len(tok.doc) and tok.nbor(1).lower_ == "for"
+            return "future" if planned else "past"
         return None
 
 
@@ -291,7 +300,19 @@ def _day_val(ctx: Ctx, offset: int) -> str:
     return (ctx.dct + timedelta(days=offset)).isoformat() if ctx.dct else "XXXX-XX-XX"
 
 
+def spoken_year(text: str) -> int:
+    """``"nineteen ninety-seven"`` -> 1997, ``"two thousand and one"`` -> 2001, ``"twenty ten"`` -> 2010."""
+    words = re.sub(r"\band\b", " ", text.lower()).replace("-", " ").split()
+    if words[:2] == ["two", "thousand"]:
+        century, rest = 2000, words[2:]
+    else:
+        century, rest = (ONES.get(words[0]) or TENS[words[0]]) * 100, [w for w in words[1:] if w not in ("oh", "hundred")]
+    return century + (parse_number("-".join(rest)) or 0 if rest else 0)
+
+
 def _year2(y: str) -> int:
+    if y[0].isalpha():
+        return spoken_year(y)
     y = y.lstrip("'")
     n = int(y)
     return n if len(y) == 4 else (1900 + n if n >= 30 else 2000 + n)
@@ -328,7 +349,7 @@ def _date_from_parts(m, ctx, mo: int, d: int):
 
 
 @rule(rf"(?:{_WEEKDAY}\s*,?\s*)?(?:the\s+)?(?P<d>{_DAYNUM})(?:\s+of)?\s+(?P<mo>{_MONTH})"
-      rf"(?:\s*,?\s*(?P<y>{_YEAR}|'\d\d))?\b")
+      rf"(?:\s*,?\s*(?P<y>{_YEAR}|{_SPOKEN_YEAR}|'\d\d))?\b")
 def day_month(m, ctx):
     if not _month_ok(m, "mo"):
         return None
@@ -336,7 +357,7 @@ def day_month(m, ctx):
 
 
 @rule(rf"(?:{_WEEKDAY}\s*,?\s*)?(?P<mo>{_MONTH})\s*(?:the\s+)?(?P<d>{_DAYNUM})\b"
-      rf"(?:\s*,?\s*(?P<y>{_YEAR}|'\d\d)\b)?(?!\s*[.,]?\d)")
+      rf"(?:\s*,?\s*(?P<y>{_YEAR}|{_SPOKEN_YEAR}|'\d\d)\b)?(?!\s*[.,]?\d)")
 def month_day(m, ctx):
     if not _month_ok(m, "mo"):
         return None
@@ -353,7 +374,7 @@ def _month_ok(m, group: str) -> bool:
     return True
 
 
-@rule(rf"(?P<mod>{_POINTMOD})?(?P<mo>{_MONTH})(?:\s*,?\s*(?:of\s+)?(?P<y>{_YEAR}|'\d\d))?\b")
+@rule(rf"(?P<mod>{_POINTMOD})?(?P<mo>{_MONTH})(?:\s*,?\s*(?:of\s+)?(?P<y>{_YEAR}|{_SPOKEN_YEAR}|'\d\d))?\b")
 def month_year_rule(m, ctx):
     word = m["mo"]
     if not word[0].isupper():
@@ -409,6 +430,14 @@ def year(m, ctx):
             if re.search(r"\d[.,]\d", tok.text):
                 return None
     return "DATE", m["y"], _mod_of(m["mod"])
+
+
+@rule(rf"(?P<pre>(?:the\s+)?year\s+|(?:in|since|by|until|of|before|after)\s+)?(?P<y>{_SPOKEN_YEAR})")
+def spoken_year_rule(m, ctx):
+    if m["y"].lower().startswith("two") and not m["pre"]:
+        return None  # "two thousand people"
+    start = m.start() if m["pre"] and "year" in m["pre"].lower() else m.start("y")
+    return _span(start, m.end(), "DATE", str(spoken_year(m["y"])), None)
 
 
 @rule(rf"(?<![\d$])(?P<y1>{_YEAR})\s*(?:-|–|/|to|through|and)\s*(?P<y2>{_YEAR}|\d\d)(?![\d%])")
@@ -516,7 +545,7 @@ def comparison_period(m, ctx):
 
 
 @rule(rf"(?:(?P<det>the)\s+)?(?P<mod>(?:very\s+)?(?:early|late|mid-?))?\s*(?P<rel>{_REL}|this\s+past|the\s+)?\s*"
-      rf"(?P<s>spring|summer|fall|autumn|winter)(?:\s+(?:of\s+)?(?P<y>{_YEAR}))?\b")
+      rf"(?P<s>spring|summer|fall|autumn|winter)(?:\s+(?:of\s+)?(?P<y>{_YEAR}|{_SPOKEN_YEAR}))?\b")
 def season(m, ctx):
     s = SEASONS[m["s"].lower()]
     rel = re.sub(r"\s+", " ", (m["rel"] or "").strip().lower())
@@ -528,7 +557,7 @@ def season(m, ctx):
             return None
     mod = _mod_of(m["mod"])
     if m["y"]:
-        return "DATE", f"{m['y']}-{s}", mod
+        return "DATE", f"{_year2(m['y'])}-{s}", mod
     if ctx.dct is None:
         return "DATE", f"XXXX-{s}", mod
     y = ctx.dct.year + {"last": -1, "past": -1, "previous": -1, "next": 1, "coming": 1}.get(rel, 0)
@@ -558,6 +587,9 @@ def part_of_day(m, ctx):
     return "TIME", f"{_day_val(ctx, off)}T{part}", None
 
 
+_UNTIL = _rx(r"(?<!not )(?<!up )\b(?:until|till)\s+(?:(?:noon|midnight|[\d:.]+\s*[ap]\.?m\.?)\s*(?:[A-Z]{3}\s*)?,?\s*)?$")
+
+
 @rule(rf"(?:(?P<rel>last|next|this|coming|past|previous|early|late)\s+)?(?P<wd>{_WEEKDAY})"
       r"(?:'?s?\s+(?P<part>morning|afternoon|evening|night))?(?!\s*,?\s*\d)")
 def weekday(m, ctx):
@@ -578,6 +610,8 @@ def weekday(m, ctx):
             direction = "next"
         elif rel == "this":
             direction = "this"
+        elif _UNTIL.search(ctx.text[max(0, m.start() - 30):m.start()]):
+            direction = "future"  # a deadline: "postponed until Tuesday", "until 9 a.m. Tuesday"
         else:
             tense = ctx.tense(m.start("wd"))
             direction = "future" if tense == "future" else "past" if tense == "past" else "none"
@@ -867,6 +901,7 @@ def find_timexes(text: str, dct: date | None = None, doc=None) -> list[dict]:
     chosen.sort()
     chosen = _merge_time_date(text, chosen)
     chosen = _anchor_comparisons(ctx, chosen)
+    chosen = _anchor_clock_times(ctx, chosen)
     anchor = dct.isoformat() if dct else None
     out = []
     for start, end, typ, value, mod in chosen:
@@ -908,7 +943,7 @@ _COMPARISON = re.compile(r"(?:an?|one)\s+year\s+(?:ago|earlier|before)|year[\s-]
 _SAME_BEFORE = re.compile(r"\b(?:same|corresponding|comparable)\s+(?:period|month|quarter|time|season)\s+$", re.I)
 _REF_VALUE = re.compile(r"(\d{4})(-(?:Q\d|H\d|\d\d))")
 #: how many sentences back the compared period may have been named
-COMPARISON_SENTENCES = 5
+COMPARISON_SENTENCES = 2
 
 
 def _anchor_comparisons(ctx: Ctx, items: list) -> list:
@@ -938,6 +973,26 @@ def _anchor_comparisons(ctx: Ctx, items: list) -> list:
     return out
 
 
+_CLOCK = re.compile(r"\d\s*[ap]\.?m|\d:\d\d|noon|midnight|midday", re.I)
+
+
+def _anchor_clock_times(ctx: Ctx, items: list) -> list:
+    """A clock time without its own date belongs to the day its sentence names ("at 10 a.m. ... Friday")."""
+    if ctx.dct is None:
+        return items
+    today = ctx.dct.isoformat() + "T"
+    out = list(items)
+    for i, (start, end, typ, value, mod) in enumerate(out):
+        if typ != "TIME" or not value.startswith(today) or not _CLOCK.search(ctx.text[start:end]):
+            continue
+        first = _sentence_window(ctx, start, 0)
+        days = [it[3] for it in out if first <= it[0] and it[2] == "DATE" and re.fullmatch(r"\d{4}-\d\d-\d\d", it[3])
+                and _sentence_window(ctx, it[0], 0) == first]
+        if len(set(days)) == 1:
+            out[i] = (start, end, typ, days[0] + value[len(today) - 1:], mod)
+    return out
+
+
 def _sentence_window(ctx: Ctx, char: int, back: int) -> int:
     """Start offset of the sentence ``back`` sentences before the one at ``char``."""
     tok = ctx.token(char)
@@ -951,7 +1006,7 @@ def _sentence_window(ctx: Ctx, char: int, back: int) -> int:
     return sent.start_char
 
 
-_ABSOLUTE = re.compile(r"\b(1[5-9]\d\d|20\d\d|'\d\d)\b|\d{1,2}/\d{1,2}/\d{2}")
+_ABSOLUTE = re.compile(rf"\b(1[5-9]\d\d|20\d\d|'\d\d)\b|\d{{1,2}}/\d{{1,2}}/\d{{2}}|{_SPOKEN_YEAR}", re.I)
 
 
 def _relative(span: str, value: str) -> bool:

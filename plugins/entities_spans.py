@@ -143,7 +143,8 @@ def repair(doc, spans: list[Span]) -> list[Span]:
         while start < end and (doc[start].is_space or doc[start].text in EDGE_JUNK):
             start += 1
         while start < end and (doc[end - 1].is_space or doc[end - 1].text in EDGE_JUNK
-                               or (doc[end - 1].is_stop and doc[end - 1].is_lower)):
+                               or (doc[end - 1].is_stop and doc[end - 1].is_lower and end - 1 > start
+                                   and doc[end - 2].whitespace_)):
             if doc[end - 1].text == ")" and "(" in doc[start:end].text:
                 break  # a bracket the name opened is part of it: "Mladost ( L )"
             end -= 1
@@ -263,13 +264,6 @@ def people(doc, spans: list[Span]) -> list[Span]:
         if label == "PERSON" and _after_title(doc, start) and not taken.intersection(range(start, end)):
             spans.append(Span(start, end, "PERSON"))
             taken.update(range(start, end))
-    # news introduces people by their full name: a lone word the trained NER calls a person, never
-    # part of a full name in the text, which the shipped NER calls a place, is the place ("Pristina")
-    given = {doc[i].text for s in spans if s.label == "PERSON" and s.end - s.start > 1 for i in range(s.start, s.end)}
-    for span in spans:
-        if (span.label == "PERSON" and span.end - span.start == 1 and doc[span.start].text not in given
-                and not _after_title(doc, span.start) and shipped.get((span.start, span.end)) == "GPE"):
-            span.label = "GPE"
     names = {doc[s.start:s.end].text: s.label for s in spans if s.label == "PERSON"}
     names.update({doc[s.end - 1].text: "PERSON" for s in spans if s.label == "PERSON" and s.end - s.start > 1})
     for t in doc:

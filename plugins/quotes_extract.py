@@ -430,10 +430,24 @@ def _speech_verb(t) -> bool:
     return t.pos_ == "VERB" and (lemma in lex["speech_verbs"] or lemma in lex["quote_verbs"])
 
 
+def _frame_speaker(doc, last, verb):
+    """The speaker in '"...," Trump barked' or '"...," exhorted the actress' when the parse missed the
+    subject: the words between quote and verb, or the noun phrase right after the verb."""
+    between = doc[last.i + 1:verb.i]
+    if any(t.is_alpha for t in between):
+        return between.root
+    after = next((t for t in doc[verb.i + 1:verb.sent.end] if t.pos_ in ("PROPN", "NOUN", "PRON")), None)
+    while after is not None and after.head.i != verb.i and after.head.pos_ in ("PROPN", "NOUN") \
+            and after.head.i > verb.i:
+        after = after.head
+    return after
+
+
 def _cue_near(doc, tokens, q: QuoteSpan, text: str, taken: set[int]):
     """The speech verb introducing a quote: in its sentence with nothing but words between them
     (no sentence end, no other quote), or any verb right before a colon opening the quote."""
     first, last = tokens[0], tokens[-1]
+    reporting_comma = bool(re.search(r"[,?!\u2014-]\W*$", text[q.start:q.end]))
     window = doc[max(0, min(first.sent.start, first.i - 40)):min(len(doc), max(last.sent.end, last.i + 12))]
     cands = []
     for t in window:
@@ -444,12 +458,14 @@ def _cue_near(doc, tokens, q: QuoteSpan, text: str, taken: set[int]):
         core = between.rstrip()[:-1] if colon else between  # "He said:" may end the paragraph
         if re.search(r"[.!?]\s|[\n\"\u201c\u201d]", core) or (t.idx > q.end and t.i - last.i > 10):
             continue
-        if colon or _speech_verb(t):
-            cands.append((len(between) - 100 * colon, t))
-    for _, t in sorted(cands, key=lambda c: c[0]):
-        subj = subject_of(t)
+        # '"Go back to Univision," Trump barked': any verb in the reporting frame after a comma-ended quote
+        frame = t.idx > q.end and reporting_comma and t.i - last.i <= 6 and "," not in between
+        if colon or frame or _speech_verb(t):
+            cands.append((len(between) - 100 * colon, t, frame or _speech_verb(t)))
+    for _, t, strong in sorted(cands, key=lambda c: c[0]):
+        subj = subject_of(t) or (_frame_speaker(doc, last, t) if t.idx > q.end else None)
         if subj is not None and not (q.start <= subj.idx < q.end) \
-                and (_speech_verb(t) or plausible_source(subj)):  # not "it gets better:"
+                and (strong or plausible_source(subj) and subj.lower_ != "it"):  # not "it gets better:"
             return t, subj
     return None
 

@@ -22,6 +22,12 @@ EVAL_COMMANDS = {
 TRAIN_COMMANDS = {"topics": "plugins.topics_train:cli", "entities": "plugins.entities_train:cli"}
 
 
+#: gunicorn access lines as JSON, like every other log line (no query strings: they may carry data)
+ACCESS_LOG_FORMAT = ('{"ts": "%(t)s", "level": "INFO", "logger": "gunicorn.access", "method": "%(m)s", '
+                     '"path": "%(U)s", "status": %(s)s, "duration_ms": %(M)s, "bytes": "%(B)s", '
+                     '"request_id": "%({x-request-id}o)s"}')
+
+
 def _settings() -> Settings:
     try:
         return Settings.from_env()
@@ -125,10 +131,16 @@ def analyze(paths, wanted):
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes")
 def serve(host, port, workers):
     """Run the HTTP API under gunicorn (production WSGI server)."""
+    from .metrics import prepare_multiprocess_dir
+
     _settings()  # fail fast on bad settings
+    prepare_multiprocess_dir()  # gunicorn's processes add up their request metrics in this directory
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
                                "--workers", str(workers), "--graceful-timeout", "30",
-                               "--access-logfile", "-", "service.wsgi:app"])
+                               # threads: ?wait=N holds a request open without blocking a process
+                               "--worker-class", "gthread", "--threads", "8",
+                               "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT,
+                               "service.wsgi:app"])
 
 
 @main.command(context_settings={"ignore_unknown_options": True})

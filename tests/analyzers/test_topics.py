@@ -1,0 +1,126 @@
+"""The topics analyzer on the real shared parse: seeds, every top-level topic, scores, parents."""
+import json
+from pathlib import Path
+
+import pytest
+
+from plugins.topics import Output, load_vocabulary
+
+TOPICS = ["topics"]
+SPORT, ARTS, WEATHER = "medtop:15000000", "medtop:01000000", "medtop:17000000"
+
+# One short hand-written news text per top-level topic (qcode digits -> title, text).
+T = {
+ "01": ("New album tops the charts", "The band's new album went straight to number one in the music charts. The singer said the songs were written on tour, and the film of the concert opens in cinemas next month. Critics praised the guitarist and the director of the music video."),
+ "02": ("Man jailed for robbery", "A man was sentenced to eight years in prison after a jury found him guilty of armed robbery. Police arrested him after the theft, and the judge told the court the crime had terrified the victims. His lawyer said he would appeal the conviction."),
+ "03": ("Earthquake kills dozens", "A powerful earthquake struck the region overnight, killing dozens of people and destroying hundreds of homes. Rescue workers searched the rubble for survivors as emergency services set up shelters. Officials said the death toll from the disaster was expected to rise."),
+ "04": ("Shares rise after profit report", "Shares in the company rose five percent after it reported higher quarterly profits. Investors welcomed the results, and the chief executive said sales and revenue had grown in every market. Analysts expect the firm to raise its dividend."),
+ "05": ("Schools face teacher shortage", "Schools across the country are struggling to recruit teachers, head teachers warned. Pupils in many classrooms are being taught by supply staff, and the universities that train teachers say applications have fallen. Parents worry about exam results and the curriculum."),
+ "06": ("River pollution threatens wildlife", "Pollution from farms is threatening wildlife in the river, conservation groups said. Fish and birds have declined as chemicals wash into the water. Campaigners called for action on climate change, deforestation and the protection of endangered species and their habitat."),
+ "07": ("Hospital waiting lists grow", "Patients are waiting longer for treatment as hospitals struggle with a rise in flu cases. Doctors and nurses said the disease had spread quickly, and the health service urged people to get a vaccine. The illness is most dangerous for elderly patients."),
+ "08": ("Couple celebrate 80 years together", "A couple celebrated their eightieth wedding anniversary with their children, grandchildren and great-grandchildren. The pair met at a dance and have lived in the same village ever since. Neighbours described them as the happiest people they know, and their pet dog joined the party."),
+ "09": ("Workers strike over pay", "Thousands of workers walked out on strike over pay and pensions, the trade union said. Employees want a wage rise to match inflation, and the union accused employers of refusing to negotiate. Unemployment and job cuts have added to anger over working conditions."),
+ "10": ("Ten tips for a holiday on a budget", "Travellers looking for a cheap holiday should book early and consider camping, the travel guide says. Tourism to the coast is booming, with walkers and cyclists enjoying the trails. Food lovers can try local restaurants, and gardening fans will enjoy the botanic gardens."),
+ "11": ("Minister resigns before election", "The minister resigned days before the general election, putting pressure on the prime minister. Opposition parties demanded a vote in parliament, and the government said the new policy would be published soon. Voters will choose members of parliament next week."),
+ "12": ("Pope visits cathedral", "The Pope led prayers at the cathedral, where thousands of worshippers gathered for mass. Church leaders spoke about faith and the Christian festival of Easter, and the bishop welcomed Muslim and Jewish religious leaders who joined the service. The pilgrims sang hymns."),
+ "13": ("Scientists unveil faster computer chip", "Researchers have developed a computer chip that runs software far faster than current processors. The scientists said the technology could transform the internet and mobile phones, and a separate research team described a new space telescope that will study distant planets."),
+ "14": ("Charity warns of rising homelessness", "Homelessness and poverty are rising, a charity warned, as more families struggle with housing costs. Campaigners said discrimination against immigrants and people with disabilities made the social problem worse. The report called for welfare reform and more help for communities."),
+ "15": ("United win the cup final", "United won the cup final 2-1 with a late goal from their striker. The coach praised the players after the match, and the team's captain lifted the trophy in front of the fans. The club now lead the league by three points after the championship game."),
+ "16": ("Troops advance as fighting intensifies", "Troops advanced on the city as fighting between the army and rebel forces intensified. Soldiers were killed in the battle, and the war has driven thousands from their homes. The two sides agreed to peace talks and a ceasefire, but missiles and shelling continued."),
+ "17": ("Storm brings heavy rain and snow", "Forecasters warned of heavy rain, strong winds and snow as the storm moved across the country. Temperatures will fall below freezing overnight, the weather service said, and the forecast for the weekend shows more showers and fog before sunshine returns."),
+}
+
+
+def top_level(topic):
+    return topic["parents"][-1]["qcode"] if topic["parents"] else topic["qcode"]
+
+
+@pytest.fixture(scope="module")
+def written(analyze):
+    return {k: analyze(text, TOPICS, title=title)["analysis"]["topics"]["result"]["topics"]
+            for k, (title, text) in T.items()}
+
+
+def test_seeds_are_politics_or_conflict_with_international_subtopics(seeds):
+    for name, body in seeds.items():
+        topics = body["analysis"]["topics"]["result"]["topics"]
+        assert topics[0]["qcode"] in ("medtop:11000000", "medtop:16000000"), name
+        lower = {t["qcode"] for t in topics if t["level"] > 1}
+        assert lower & {"medtop:20000638", "medtop:20000639", "medtop:20000599"}, name
+        for t in topics:
+            if top_level(t) in (SPORT, ARTS, WEATHER):
+                assert t["score"] <= 0.2, (name, t)
+
+
+@pytest.mark.parametrize("key", sorted(T))
+def test_every_top_level_topic_is_reachable(written, key):
+    tops = [t for t in written[key] if t["level"] == 1]
+    ranked = [t["qcode"] for t in tops[:3] if t["score"] >= 0.25]
+    assert f"medtop:{key}000000" in ranked, [(t["qcode"], t["score"]) for t in tops[:4]]
+
+
+def test_clear_cases_rank_first(written):
+    for key in ("01", "02", "04", "05", "11", "13", "14", "15", "16"):
+        assert written[key][0]["qcode"] == f"medtop:{key}000000", key
+
+
+def test_scores_are_calibrated_sorted_and_valid(written):
+    for key, topics in written.items():
+        assert Output().validate({"topics": topics}) == {}
+        scores = [t["score"] for t in topics]
+        assert all(0.0 <= s <= 1.0 for s in scores)
+        assert scores == sorted(scores, reverse=True), key
+        assert len({t["qcode"] for t in topics}) == len(topics)
+    # A one-topic article: the taught classifier is confident, the others stay low.
+    sport = {t["qcode"]: t["score"] for t in written["15"] if t["level"] == 1}
+    assert sport["medtop:15000000"] > 0.9
+    assert all(s < 0.5 for q, s in sport.items() if q != "medtop:15000000")
+
+
+def test_parent_chains_follow_the_vocabulary(written):
+    vocabulary = load_vocabulary()
+    seen_lower = 0
+    for topics in written.values():
+        for t in topics:
+            concept = vocabulary.concepts[t["qcode"]]
+            assert t["label"] == concept["label"] and t["level"] == concept["level"]
+            assert len(t["parents"]) == t["level"] - 1
+            if t["parents"]:
+                seen_lower += 1
+                assert t["parents"][0]["qcode"] == concept["parent"]
+                assert vocabulary.concepts[t["parents"][-1]["qcode"]]["level"] == 1
+                # a lower-level topic is only listed under a top-level topic that is listed too
+                assert top_level(t) in {x["qcode"] for x in topics}
+    assert seen_lower > 10
+
+
+def test_war_article_is_conflict_with_lower_level_topics(written):
+    topics = written["16"]
+    assert topics[0]["qcode"] == "medtop:16000000"
+    assert any(t["level"] > 1 and top_level(t) == "medtop:16000000" for t in topics)
+
+
+def test_empty_text_still_answers(analyze):
+    section = analyze("", TOPICS)["analysis"]["topics"]
+    assert section["status"] == "done"
+    assert Output().validate(section["result"]) == {}
+
+
+DATA = Path("/work/shared/data/bbc-news/train.jsonl")
+
+
+@pytest.mark.skipif(not DATA.exists(), reason="development data not available")
+def test_eval_smoke(tmp_path):
+    from click.testing import CliRunner
+
+    from plugins.topics_eval import cli
+
+    gold = tmp_path / "gold.jsonl"
+    with open(DATA, encoding="utf-8") as fh:
+        gold.write_text("".join(next(fh) for _ in range(5)), encoding="utf-8")
+    result = CliRunner().invoke(cli, [str(gold), "--mapping", "bbc-news"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output.strip().splitlines()[-1])
+    assert figures["documents"] == 5
+    for key in ("accuracy_at_1", "macro_f1", "baseline_accuracy_at_1", "baseline_macro_f1"):
+        assert 0.0 <= figures[key] <= 1.0
