@@ -4,7 +4,9 @@
 offsets are exact), keeps the longest non-overlapping matches and normalises each against the
 document creation time ``dct`` (a ``datetime.date`` or ``None``). The spaCy ``doc`` gives the tense
 of the governing verb (to place bare weekdays and months in the past or future) and filters a few
-ambiguous words (``May`` the modal, years that are quantities).
+ambiguous words (``May`` the modal, years that are quantities). A last pass resolves expressions
+whose anchor is the narrative's reference time rather than the DCT ("that year", "the following
+month", "a year earlier" after a reported quarter, a clock time on the day its sentence names).
 """
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ import bisect
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from dateutil.easter import easter
 
 # --------------------------------------------------------------------------- vocabulary
 MONTHS = {
@@ -52,6 +56,8 @@ PLAN_VERBS = {"plan", "schedule", "expect", "intend", "aim", "hope", "set", "due
               "promise", "vow", "threaten", "want", "agree", "decide", "seek", "arrange", "pledge"}
 
 # --------------------------------------------------------------------------- regex pieces
+_DEADLINE = re.compile(r"(?:(?<!not )(?<!up )\b(?:until|till)|\beffective|\bas\s+(?:soon|early)\s+as)\s+"
+                       r"(?:(?:noon|midnight|[\d:.]+\s*[ap]\.?m\.?)\s*(?:[A-Z]{3}\s*)?,?\s*)?$", re.I)
 _MONTH = (r"(?:(?:January|February|March|April|May|June|July|August|September|October|November|"
           r"December)\b|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?)")
 _WEEKDAY = (r"(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|(?:Mon|Tues|Tue|Wed|Thurs|"
@@ -60,7 +66,7 @@ _NUMW = (r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
          r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|one|two|three|four|five|six|"
          r"seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|"
          r"nineteen|(?:a\s+|one\s+)?hundred|(?:a\s+)?dozen)")
-_NUM = (rf"(?:\d+(?:\.\d+)?|{_NUMW}(?:\s+and\s+a\s+half)?|an?|a\s+few|few|several|some|many|"
+_NUM = (rf"(?:\d+(?:\s+1/2|½)|\d+(?:\.\d+)?|{_NUMW}(?:\s+and\s+a\s+half)?|an?|a\s+few|few|several|some|many|"
         r"a\s+couple\s+of|a\s+couple|couple\s+of|a\s+number\s+of|numerous)")
 _UNIT = (r"(?:second|minute|hour|day|night|week|weekend|fortnight|month|quarter|year|decade|"
          r"century|centurie|millennium)")
@@ -89,9 +95,9 @@ def _rx(pattern: str) -> re.Pattern:
 def parse_number(text: str):
     """``"twenty-four"`` -> 24, ``"2.5"`` -> 2.5, ``"a"`` -> 1, vague words -> ``"X"``, else None."""
     t = re.sub(r"\s+", " ", text.lower().strip())
-    half = t.endswith(" and a half")
+    half = t.endswith((" and a half", " 1/2", "½"))
     if half:
-        t = t[:-len(" and a half")]
+        t = re.sub(r"\s*(and a half|1/2|½)$", "", t)
     if t in VAGUE or t.startswith("a number"):
         return "X"
     if t in ("a", "an", "one", "a hundred", "one hundred") or t.endswith("hundred"):
@@ -127,9 +133,24 @@ def duration_value(n, unit_word: str) -> str:
     unit = {"centurie": "century"}.get(unit, unit)
     letter, mult, is_time = UNITS[unit]
     if n == "X":
-        letter = {"decade": "DE", "century": "CE", "millennium": "ML"}.get(unit, letter)
+        letter = {"century": "CE", "millennium": "ML"}.get(unit, letter)  # vague decades: PXY, as annotated
         return f"PTX{letter}" if is_time else f"PX{letter}"
-    return f"PT{_fmt_num(n * mult)}{letter}" if is_time else f"P{_fmt_num(n * mult)}{letter}"
+    n = n * mult
+    if isinstance(n, float) and not n.is_integer() and (letter, is_time) in _SMALLER:
+        # a fraction is written in the next smaller unit: P2Y6M, PT1M30S, P1DT12H
+        small, factor = _SMALLER[letter, is_time]
+        rest = (n - int(n)) * factor
+        if rest.is_integer():
+            whole = f"{int(n)}{letter}" if int(n) else ""
+            if is_time:
+                return f"PT{whole}{int(rest)}{small}"
+            return f"P{whole}T{int(rest)}H" if small == "H" else f"P{whole}{int(rest)}{small}"
+    return f"PT{_fmt_num(n)}{letter}" if is_time else f"P{_fmt_num(n)}{letter}"
+
+
+#: (letter, is a time unit) -> the next smaller unit and how many of it make one
+_SMALLER = {("Y", False): ("M", 12), ("M", False): ("D", 30), ("W", False): ("D", 7), ("D", False): ("H", 24),
+            ("H", True): ("M", 60), ("M", True): ("S", 60)}
 
 
 def iso_week(d: date) -> str:
@@ -227,6 +248,7 @@ class Ctx:
 
     def __post_init__(self):
         self._starts = None  # token offsets, built on first use
+        self.anchors: dict[tuple[int, int], str] = {}  # span -> the value it was resolved against, when not the DCT
 
     def token(self, char: int):
         if self.doc is None or len(self.doc) == 0:
@@ -235,6 +257,12 @@ class Ctx:
             self._starts = [t.idx for t in self.doc]
         i = bisect.bisect_right(self._starts, char) - 1
         return self.doc[max(i, 0)]
+
+    def when(self, start: int, char: int | None = None) -> str | None:
+        """Past or future of an expression at ``start``: a deadline cue before it, else the tense at ``char``."""
+        if _DEADLINE.search(self.text[max(0, start - 30):start]):
+            return "future"  # "postponed until Tuesday", "effective Feb. 1", "as early as Tuesday"
+        return self.tense(start if char is None else char)
 
     def tense(self, char: int) -> str | None:
         """``past``/``future``/``present`` of the verb governing the token at ``char`` (or None)."""
@@ -344,7 +372,7 @@ def _date_from_parts(m, ctx, mo: int, d: int):
         return "DATE", f"{_year2(year)}-{mo:02d}-{d:02d}", None
     if ctx.dct is None:
         return "DATE", f"XXXX-{mo:02d}-{d:02d}", None
-    y = day_year(ctx.dct, mo, d, ctx.tense(m.start()))
+    y = day_year(ctx.dct, mo, d, ctx.when(m.start()))
     return "DATE", f"{y}-{mo:02d}-{d:02d}", None
 
 
@@ -393,7 +421,7 @@ def month_year_rule(m, ctx):
         return "DATE", f"{_year2(m['y'])}-{mo:02d}", mod
     if ctx.dct is None:
         return "DATE", f"XXXX-{mo:02d}", mod
-    tense = ctx.tense(m.start("mo"))
+    tense = ctx.when(m.start(), m.start("mo"))
     y = month_year(ctx.dct, mo, tense or "none")
     return "DATE", f"{y}-{mo:02d}", mod
 
@@ -518,7 +546,10 @@ def the_period(m, ctx):
     w = m["w"].lower()
     if m["pre"] and m["pre"].split()[0].lower() in ("for", "during", "over", "throughout") and w != "day":
         return _span(m.start("det"), m.end(), "DURATION", duration_value(1, w), None)
-    return _span(m.start("det"), m.end(), "DATE", shift(ctx.dct, 0, w[0].upper()), None)
+    value = shift(ctx.dct, 0, w[0].upper())
+    if w == "day":
+        value = _anaphor("D", 0, value)  # "ending the day at 8,017": the day the story is about
+    return _span(m.start("det"), m.end(), "DATE", value, None)
 
 
 @rule(r"\b[Tt]he\s+(?:fiscal\s+)?quarter\b")
@@ -587,9 +618,6 @@ def part_of_day(m, ctx):
     return "TIME", f"{_day_val(ctx, off)}T{part}", None
 
 
-_UNTIL = _rx(r"(?<!not )(?<!up )\b(?:until|till)\s+(?:(?:noon|midnight|[\d:.]+\s*[ap]\.?m\.?)\s*(?:[A-Z]{3}\s*)?,?\s*)?$")
-
-
 @rule(rf"(?:(?P<rel>last|next|this|coming|past|previous|early|late)\s+)?(?P<wd>{_WEEKDAY})"
       r"(?:'?s?\s+(?P<part>morning|afternoon|evening|night))?(?!\s*,?\s*\d)")
 def weekday(m, ctx):
@@ -610,10 +638,8 @@ def weekday(m, ctx):
             direction = "next"
         elif rel == "this":
             direction = "this"
-        elif _UNTIL.search(ctx.text[max(0, m.start() - 30):m.start()]):
-            direction = "future"  # a deadline: "postponed until Tuesday", "until 9 a.m. Tuesday"
         else:
-            tense = ctx.tense(m.start("wd"))
+            tense = ctx.when(m.start(), m.start("wd"))
             direction = "future" if tense == "future" else "past" if tense == "past" else "none"
         val = weekday_date(ctx.dct, wd, direction).isoformat()
     if m["part"]:
@@ -666,12 +692,15 @@ def period_end(m, ctx):
 @rule(rf"(?:(?P<mod>{_APPROX})\s+(?!the\b))?(?P<det>the\s+)?(?:(?P<rel>first|last|past|next|coming|previous|following|"
       rf"final|latest|initial|remaining|recent|additional|further|other|preceding|same)\s+)?"
       rf"(?P<num>{_NUM})(?:\s+(?:more|additional|full|straight|consecutive|long))?[\s-]+(?P<unit>{_UNIT})s?\b"
+      r"(?P<half>\s+and\s+a\s+half\b)?"
       r"(?P<tail>\s+(?:ago|earlier|later|from\s+now|hence|previously|back|before|after)\b"
       r"(?!\s+(?:the|a|an|his|her|its|their|he|she|it|they|we|i|that|this)\b))?(?!-old)")
 def duration(m, ctx):
     n = parse_number(m["num"])
     if n is None or n == 0:
         return None
+    if m["half"] and n != "X":
+        n += 0.5
     if m["num"].lower() in ("some", "many") and not m["det"] and not m["rel"]:
         return None
     unit = m["unit"].lower()
@@ -679,12 +708,13 @@ def duration(m, ctx):
     if n == 1 and m["num"].lower() in ("a", "an") and (plural or unit in ("second", "quarter")):
         return None  # "a second A380", "a quarter of its dealers"
     after = ctx.text[m.end():m.end() + 12]
-    if unit.startswith("year") and re.match(r"\s+old\b", after) or unit.startswith("quarter") and re.match(r"\s+of\b", after):
+    fraction = unit.startswith("quarter") and re.match(r"\s+of\s+(?:the|its|his|her|their|our|a|an|all)\b", after)
+    if unit.startswith("year") and re.match(r"\s+old\b", after) or fraction:
         return None  # ages ("52 years old") and fractions ("three-quarters of its food")
     mod = _mod_of(m["mod"])
     tail = (m["tail"] or "").strip().lower()
     if tail in ("ago", "earlier", "before", "previously", "back", "later", "hence", "from now", "after"):
-        if tail in ("before", "after") and not m["det"]:
+        if tail in ("before", "after", "later") and not m["det"]:  # anchored on an event, not the DCT
             return _span(m.start(), m.start("tail"), "DURATION", duration_value(n, unit), mod)
         code = UNITS[unit.rstrip("s") if unit != "centuries" else "centurie"][0]
         mult = UNITS[unit.rstrip("s") if unit != "centuries" else "centurie"][1]
@@ -702,6 +732,9 @@ def duration(m, ctx):
     rel = (m["rel"] or "").lower()
     if rel in ("recent",) and n == "X":
         return "DATE", "PAST_REF", None
+    if m["det"] and not rel and ctx.text[m.end("num")] == "-":
+        # "the 30-day period": the determiner belongs to the noun the duration modifies
+        return _span(m.end("det"), m.end(), "DURATION", duration_value(n, unit), mod)
     return "DURATION", duration_value(n, unit), mod
 
 
@@ -728,15 +761,25 @@ def vague_plural(m, ctx):
     return "DURATION", duration_value("X", m["unit"]), _mod_of(m["mod"])
 
 
+@rule(r"\b(?P<prep>over|in|during|through)\s+(?P<np>the\s+(?:years|decades))\b(?!\s+(?:of|ago|to\s+come|ahead))")
+def the_years(m, ctx):
+    """"over the years": an unspecified stretch of years."""
+    return _span(m.start() if m["prep"].lower() == "over" else m.start("np"), m.end(), "DURATION", "PXY", None)
+
+
 @rule(r"\b(?:for|over|within|in|after|take|takes|took|taken|last|lasted)\s+(?P<unit>second|minute|hour|"
       r"day|week|month|year|decade|centurie)s\b(?!\s+(?:of|ago|later|before|after|earlier))")
 def bare_plural(m, ctx):
     return _span(m.start("unit"), m.end(), "DURATION", duration_value("X", m["unit"]), None)
 
 
-@rule(r"\b(?P<num>decades|years|months|weeks|centuries|days|hours)[\s-]long\b")
+@rule(r"\b(?P<num>decades|years|months|weeks|centuries|days|hours)[\s-]long\b"
+      r"|\b(?:single-)?(?P<one>hour|day|week|month|year)-long\b|\bsingle-(?P<one2>hour|day|week|month|year)\b")
 def long_adj(m, ctx):
-    return "DURATION", duration_value("X", m["num"].rstrip("s").replace("centurie", "century")), None
+    """"decades-long" (an unknown number of decades), "day-long" and "single-day" (one day)."""
+    if m["num"]:
+        return "DURATION", duration_value("X", m["num"].rstrip("s").replace("centurie", "century")), None
+    return "DURATION", duration_value(1, m["one"] or m["one2"]), None
 
 
 @rule(r"\b(?P<w>daily|weekly|monthly|annually|yearly|hourly|nightly|biannually|semiannually|"
@@ -783,6 +826,10 @@ def present_ref(m, ctx):
         start = m.end() - 3
     if w in ("this time", "at this time") or ctx.text[m.end():m.end() + 1] == "-":
         return None
+    before = ctx.text[max(0, m.start() - 4):m.start()]
+    if w == "now" and ctx.text[m.end():m.end() + 1] == "," and re.fullmatch(r"(?:.*[.!?\"'`\n])?\s*", before, re.S) \
+            and (m.start() < 4 or before.strip()):
+        return None  # the discourse marker "Now, ..." opening a sentence
     if w == "current":
         tok = ctx.token(m.start())
         if tok is None or tok.pos_ != "ADJ" or tok.head.lower_ in ("account", "accounts", "events", "affairs",
@@ -790,6 +837,8 @@ def present_ref(m, ctx):
             return None
         if tok.i + 1 < len(tok.doc) and tok.nbor(1).lower_ in ("account", "accounts", "affairs", "events"):
             return None
+        if re.search(r"\bthen\s+$", ctx.text[max(0, start - 6):start]):
+            return _span(ctx.text.rindex("then", 0, start), m.end(), "DATE", "PAST_REF", None)  # "the then current price"
     if w.startswith("at "):
         start = m.start() + 3 if w != "at present" else m.start()
     return _span(start, m.end(), "DATE", "PRESENT_REF", None)
@@ -856,18 +905,62 @@ def _time_val(ctx, hh, mi, has_minutes) -> str:
     return f"{day}T{hh:02d}:{mi:02d}" if has_minutes else f"{day}T{hh:02d}"
 
 
-@rule(r"\b(?P<w>Christmas(?:\s+Day|\s+Eve)?|New\s+Year'?s?(?:\s+Day|\s+Eve)|Thanksgiving(?:\s+Day)?|"
-      r"Independence\s+Day|Labou?r\s+Day|Halloween|Valentine'?s\s+Day)\b")
+def _nth_weekday(year: int, month: int, wd: int, n: int) -> date:
+    """The ``n``-th weekday ``wd`` (1=Monday) of a month; ``n=-1`` is the last one."""
+    if n < 0:
+        last = add_months(date(year, month, 1), 1) - timedelta(days=1)
+        return last - timedelta(days=(last.isoweekday() - wd) % 7)
+    first = date(year, month, 1)
+    return first + timedelta(days=(wd - first.isoweekday()) % 7 + 7 * (n - 1))
+
+
+def holiday_date(name: str, year: int) -> date | None:
+    """The date of a (US-centred) holiday in ``year``; None for names we do not know."""
+    name = re.sub(r"\s+", " ", name.lower()).replace("'", "").removesuffix(" day")
+    fixed = {"christmas": (12, 25), "christmas eve": (12, 24), "new years": (1, 1), "new year": (1, 1),
+             "new years eve": (12, 31), "new year eve": (12, 31), "independence": (7, 4),
+             "halloween": (10, 31), "valentines": (2, 14), "labour": (5, 1)}
+    if name in fixed:
+        return date(year, *fixed[name])
+    if name.startswith(("easter", "good friday")):
+        return easter(year) + timedelta(days={"easter monday": 1, "good friday": -2}.get(name, 0))
+    if name == "election":
+        return _nth_weekday(year, 11, 1, 1) + timedelta(days=1)  # the Tuesday after the first Monday
+    rules = {"thanksgiving": (11, 4, 4), "labor": (9, 1, 1), "memorial": (5, 1, -1),
+             "martin luther king": (1, 1, 3), "presidents": (2, 1, 3)}
+    return _nth_weekday(year, *rules[name]) if name in rules else None
+
+
+@rule(r"(?:(?P<rel>last|next|this|coming|past)\s+)?(?P<w>Christmas(?:\s+Day|\s+Eve)?|New\s+Year'?s?(?:\s+Day|\s+Eve)|"
+      r"Thanksgiving(?:\s+Day)?|Independence\s+Day|Labou?r\s+Day|Memorial\s+Day|Election\s+Day|"
+      r"Martin\s+Luther\s+King(?:\s+Jr\.?)?\s+Day|Presidents'?\s+Day|Easter(?:\s+Sunday|\s+Monday)?|Good\s+Friday|"
+      r"Halloween|Valentine'?s\s+Day)(?P<wk>\s+week)?\b")
 def holiday(m, ctx):
-    w = re.sub(r"\s+", " ", m["w"].lower())
-    md = {"christmas": "12-25", "christmas day": "12-25", "christmas eve": "12-24",
-          "new year's day": "01-01", "new years day": "01-01", "new year day": "01-01",
-          "new year's eve": "12-31", "new years eve": "12-31", "independence day": "07-04",
-          "halloween": "10-31", "valentine's day": "02-14", "valentines day": "02-14"}.get(w)
-    if md is None:
-        return None  # moving feasts (Thanksgiving, Labor Day) need a calendar; not worth it here
-    y = ctx.dct.year if ctx.dct else "XXXX"
-    return "DATE", f"{y}-{md}", None
+    """Holidays resolve like month-days: the occurrence nearest the DCT in the direction of the tense."""
+    if not m["w"][0].isupper():
+        return None
+    name = re.sub(r"\s+Jr\.?", "", m["w"])
+    if ctx.dct is None:
+        d = holiday_date(name, 2001)  # only fixed-date holidays keep a month-day without a year
+        if d is None:
+            return None
+        fixed = holiday_date(name, 2002).strftime("%m-%d") == d.strftime("%m-%d")
+        return "DATE", "XXXX-WXX" if m["wk"] else f"XXXX-{d:%m-%d}" if fixed else "XXXX-XX-XX", None
+    rel = (m["rel"] or "").lower()
+    tense = {"last": "past", "past": "past", "next": "future", "coming": "future"}.get(rel) or ctx.when(m.start(), m.start("w"))
+    # "Easter week" has begun once its first day has passed: compare from a week earlier
+    lead = timedelta(days=7 if m["wk"] else 0)
+    dates = [d - lead for y in (ctx.dct.year - 1, ctx.dct.year, ctx.dct.year + 1) if (d := holiday_date(name, y))]
+    if not dates:
+        return None
+    if rel == "this":
+        dates = [d for d in dates if d.year == ctx.dct.year]
+    elif tense == "past" and any(d <= ctx.dct for d in dates):
+        dates = [d for d in dates if d <= ctx.dct]
+    elif tense == "future" and any(d >= ctx.dct for d in dates):
+        dates = [d for d in dates if d >= ctx.dct]
+    d = min(dates, key=lambda d: abs((d - ctx.dct).days)) + lead
+    return "DATE", iso_week(d) if m["wk"] else d.isoformat(), None
 
 
 # --------------------------------------------------------------------------- engine
@@ -880,7 +973,7 @@ def find_timexes(text: str, dct: date | None = None, doc=None) -> list[dict]:
     candidates = []
     for index, (rx, handler, prio) in enumerate(RULES):
         for m in rx.finditer(text):
-            if m.end() == m.start():
+            if m.end() == m.start() or _in_a_title(text, m):
                 continue
             out = handler(m, ctx)
             if not out:
@@ -902,15 +995,29 @@ def find_timexes(text: str, dct: date | None = None, doc=None) -> list[dict]:
     chosen = _merge_time_date(text, chosen)
     chosen = _anchor_comparisons(ctx, chosen)
     chosen = _anchor_clock_times(ctx, chosen)
+    chosen = _anchor_anaphora(ctx, chosen)
+    chosen = [_day_offset(text, _week_of(text, it)) for it in chosen]
+    # a date counted from another ("two days after Christmas") swallows the duration it starts with
+    chosen = [it for it in chosen if not any(o[0] <= it[0] and it[1] <= o[1] and o[:2] != it[:2] for o in chosen)]
     anchor = dct.isoformat() if dct else None
     out = []
     for start, end, typ, value, mod in chosen:
         item = {"start": start, "end": end, "text": text[start:end], "type": typ, "value": value,
-                "anchor": anchor if _relative(text[start:end], value) else None}
+                "anchor": ctx.anchors.get((start, end), anchor if _relative(text[start:end], value) else None)}
         if mod:
             item["mod"] = mod
         out.append(item)
     return out
+
+
+#: words written in lower case unless they are part of a name ("High Noon", "60 Minutes", "Summer Olympics")
+_TITLE_WORD = re.compile(r"(?<!^)(?<![.!?\"'`\n]\s)(?<![.!?\"'`\n])\b(?:Noon|Midnight|Spring|Summer|Autumn|Winter|Seconds|Minutes|"
+                         r"Hours|Weeks|Months|Years|Decades|Centuries)\b")
+
+
+def _in_a_title(text: str, m: re.Match) -> bool:
+    """Whether a match has a capitalised common time word inside a sentence: a title or name, not a time."""
+    return bool(_TITLE_WORD.search(text, m.start(), m.end())) and not text[max(0, m.start() - 3):m.end()].isupper()
 
 
 def _trim(text, item):
@@ -937,9 +1044,8 @@ def _merge_time_date(text, items):
     return merged
 
 
-#: "a year earlier", "year-ago", "the same period last year": the period under comparison, a year back
-_COMPARISON = re.compile(r"(?:an?|one)\s+year\s+(?:ago|earlier|before)|year[\s-](?:ago|earlier)|last\s+year|"
-                         r"the\s+(?:same|corresponding|comparable)\s+\w+\s+(?:last\s+year|a\s+year\s+ago)", re.I)
+#: "a year earlier", "year-ago", "(the same period) last year": the period under comparison, a year back
+_COMPARISON = re.compile(r"(?:an?|one)\s+year\s+(?:ago|earlier|before)|year[\s-](?:ago|earlier)|last\s+year", re.I)
 _SAME_BEFORE = re.compile(r"\b(?:same|corresponding|comparable)\s+(?:period|month|quarter|time|season)\s+$", re.I)
 _REF_VALUE = re.compile(r"(\d{4})(-(?:Q\d|H\d|\d\d))")
 #: how many sentences back the compared period may have been named
@@ -956,7 +1062,7 @@ def _anchor_comparisons(ctx: Ctx, items: list) -> list:
     """
     out = list(items)
     for i, (start, end, typ, value, mod) in enumerate(out):
-        if typ != "DATE" or not re.fullmatch(r"\d{4}", value) or not _COMPARISON.fullmatch(ctx.text[start:end]):
+        if typ != "DATE" or not re.fullmatch(r"\d{4}(-Q\d)?", value) or not _COMPARISON.fullmatch(ctx.text[start:end]):
             continue
         if ctx.text[start:end].lower().startswith("last") and not _SAME_BEFORE.search(ctx.text[max(0, start - 40):start]):
             continue
@@ -967,10 +1073,83 @@ def _anchor_comparisons(ctx: Ctx, items: list) -> list:
                 break
             m = _REF_VALUE.fullmatch(ref[3])
             # a month named sentences before is rarely the compared period; a reported quarter is
-            if ref[2] == "DATE" and m and int(m[1]) - 1 == int(value) and (m[2][1] in "QH" or ref[0] >= same_sentence):
+            if ref[2] == "DATE" and m and int(m[1]) - 1 == int(value[:4]) and (m[2][1] in "QH" or ref[0] >= same_sentence):
                 out[i] = (start, end, typ, f"{int(m[1]) - 1}{m[2]}", mod)
+                ctx.anchors[start, end] = ref[3]
                 break
     return out
+
+
+@rule(r"(?:(?P<mod>earlier|later)\s+)?(?:that|the\s+same)\s+(?P<w>year|month|week|day)\b(?!\s+(?:of|that|when|in\s+which|last\s+year|a\s+year))")
+def anaphoric_period(m, ctx):
+    """"that year", "later that day", "the same day": resolved against the last date named (see _anchor_anaphora)."""
+    unit = m["w"][0].upper()
+    return "DATE", _anaphor(unit, 0, shift(ctx.dct, 0, unit)), _mod_of(m["mod"])
+
+
+@rule(r"the\s+(?P<rel>following|previous|preceding)\s+(?P<w>year|month|week|day)\b"
+      r"|the\s+(?P<rel2>next|following|previous)\s+(?:morning|evening|night)\b|the\s+(?P<rel3>next)\s+day\b", prio=-1)
+def anaphoric_step(m, ctx):
+    """"the following year", "the next morning": a unit after the period the narrative is at, not the DCT."""
+    unit = (m["w"] or "d")[0].upper()
+    step = -1 if (m["rel"] or m["rel2"] or "").lower() in ("previous", "preceding") else 1
+    return "DATE", _anaphor(unit, step, shift(ctx.dct, step, unit)), None
+
+
+#: placeholder value of an anaphoric period until _anchor_anaphora resolves it
+ANAPHOR = "ANAPHOR-"
+_GRANULARITY = {"Y": r"(\d{4})", "M": r"(\d{4}-\d\d)", "W": r"(\d{4}-\d\d-\d\d)", "D": r"(\d{4}-\d\d-\d\d)"}
+
+
+def _anaphor(unit: str, step: int, fallback: str) -> str:
+    """Placeholder: ``step`` units from the last date named, else ``fallback`` (from the DCT)."""
+    return f"{ANAPHOR}{unit}{step:+d}:{fallback}"
+
+
+def _anchor_anaphora(ctx: Ctx, items: list) -> list:
+    """"that year" is the year of the latest date named before it; without one, the DCT's."""
+    out = list(items)
+    for i, (start, end, typ, value, mod) in enumerate(out):
+        if not value.startswith(ANAPHOR):
+            continue
+        head, resolved = value[len(ANAPHOR):].split(":", 1)
+        unit, step = head[0], int(head[1:])
+        for ref in reversed(out[:i]):
+            m = re.match(_GRANULARITY[unit], ref[3])
+            if ref[2] in ("DATE", "TIME") and m:
+                resolved = shift(date.fromisoformat((m[1] + "-01-01")[:10]), step, unit)
+                ctx.anchors[start, end] = ref[3]
+                break
+        out[i] = (start, end, typ, resolved, mod)
+    return out
+
+
+_WEEK_OF = re.compile(r"\b(?:the\s+)?week\s+of\s+$", re.I)
+
+
+def _week_of(text: str, item: tuple) -> tuple:
+    """"the week of March 6" is that date's ISO week."""
+    start, end, typ, value, mod = item
+    before = _WEEK_OF.search(text[max(0, start - 16):start])
+    if typ != "DATE" or not before or not re.fullmatch(r"\d{4}-\d\d-\d\d", value):
+        return item
+    return (start - len(before[0]), end, typ, iso_week(date.fromisoformat(value)), mod)
+
+
+_DAY_OFFSET = _rx(rf"\b(?:the\s+)?(?:(?P<n>\d+|{_NUMW})\s+days|day)\s+(?P<dir>before|after)\s+$")
+
+
+def _day_offset(text: str, item: tuple) -> tuple:
+    """"the day before last Tuesday", "two days after Christmas": a date counted from another."""
+    start, end, typ, value, mod = item
+    before = _DAY_OFFSET.search(text[max(0, start - 30):start])
+    if typ != "DATE" or not before or not re.fullmatch(r"\d{4}-\d\d-\d\d", value):
+        return item
+    n = parse_number(before["n"]) if before["n"] else 1
+    if not isinstance(n, int):
+        return item
+    day = date.fromisoformat(value) + timedelta(days=n if before["dir"].lower() == "after" else -n)
+    return (start - len(before[0]), end, typ, day.isoformat(), mod)
 
 
 _CLOCK = re.compile(r"\d\s*[ap]\.?m|\d:\d\d|noon|midnight|midday", re.I)
@@ -985,12 +1164,18 @@ def _anchor_clock_times(ctx: Ctx, items: list) -> list:
     for i, (start, end, typ, value, mod) in enumerate(out):
         if typ != "TIME" or not value.startswith(today) or not _CLOCK.search(ctx.text[start:end]):
             continue
-        first = _sentence_window(ctx, start, 0)
+        first = _line_sentence(ctx, start)
         days = [it[3] for it in out if first <= it[0] and it[2] == "DATE" and re.fullmatch(r"\d{4}-\d\d-\d\d", it[3])
-                and _sentence_window(ctx, it[0], 0) == first]
+                and _line_sentence(ctx, it[0]) == first]
         if len(set(days)) == 1:
             out[i] = (start, end, typ, days[0] + value[len(today) - 1:], mod)
+            ctx.anchors[start, end] = days[0]
     return out
+
+
+def _line_sentence(ctx: Ctx, char: int) -> int:
+    """Start of the sentence at ``char``, a headline or dateline line break counting as a boundary."""
+    return max(_sentence_window(ctx, char, 0), ctx.text.rfind("\n", 0, char) + 1)
 
 
 def _sentence_window(ctx: Ctx, char: int, back: int) -> int:

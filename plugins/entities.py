@@ -1,17 +1,13 @@
 """The ``entities`` analyzer: one canonical record per person, organisation, place, group or event."""
 from __future__ import annotations
 
-import logging
-
 from marshmallow import Schema, fields, validate
 
 from service import analyzer, hookimpl
 
+from .entities_lexicon import lexicon
 from .entities_records import acronym_mentions, cluster, mentions_of, record
 from .entities_spans import assign_roles, candidate_spans, gazetteer, people, repair, trained_ner
-from .entities_lexicon import lexicon
-
-log = logging.getLogger(__name__)
 
 
 class MentionSchema(Schema):
@@ -64,6 +60,8 @@ def register_analyzers():
 
 
 @hookimpl
-def startup(app):
+def startup(role):
+    if role == "api":
+        return  # the API never runs analyzers: keep its processes small
     lexicon()
     trained_ner()

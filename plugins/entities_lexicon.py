@@ -22,9 +22,9 @@ inspector superintendent detective minister-president vice-president
 #: Words that may stand inside a title before its head ("First Deputy Prime Minister").
 TITLE_MODIFIERS = frozenset("""
 first second deputy vice prime foreign defence defense interior finance economy justice health
-trade energy education culture acting former ex- then- outgoing incoming interim state assistant
-under associate executive managing general chief supreme high senior junior lieutenant
-secretary- foreign-policy security affairs of for the
+trade energy education culture acting former outgoing incoming interim state assistant under
+associate executive managing general chief supreme high senior junior lieutenant security affairs
+of for the
 """.split())
 HONORIFICS = frozenset("mr mr. mrs mrs. ms ms. dr dr. prof prof. sir dame".split())
 

@@ -5,7 +5,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .entities_lexicon import initials, is_acronym, lexicon
+from .entities_lexicon import HONORIFICS, initials, is_acronym, lexicon
 from .entities_spans import Span
 
 TYPES = {"PERSON": "person", "ORG": "organization", "GPE": "location", "LOC": "location", "FAC": "location",
@@ -28,7 +28,6 @@ class Mention:
     role: str | None
     code: str | None
     words: tuple[str, ...]
-    cluster: int = 0
 
 
 @dataclass
@@ -50,7 +49,8 @@ class Clusters:
 
 
 def _words(text: str) -> tuple[str, ...]:
-    return tuple(w.lower() for w in re.findall(r"[\w.'-]+", text) if w.lower() not in ("mr", "mr.", "mrs", "mrs.", "ms", "ms."))
+    """Lower-cased words of a name, honorifics dropped."""
+    return tuple(w.lower() for w in re.findall(r"[\w.'-]+", text) if w.lower().rstrip(".") not in HONORIFICS)
 
 
 def _contains(short: tuple, long: tuple) -> bool:
@@ -62,7 +62,8 @@ def mentions_of(doc, spans: list[Span]) -> list[Mention]:
     out = []
     for s in spans:
         span = doc[s.start:s.end]
-        out.append(Mention(span.start_char, span.end_char, span.text, s.label, s.role, s.code, _words(span.text)))
+        out.append(Mention(span.start_char, span.end_char, span.text, s.label, s.role, s.code,
+                           _words(span.text)))
     return out
 
 
@@ -153,7 +154,8 @@ def cluster(mentions: list[Mention], defined: dict[str, int]) -> list[list[Menti
         if m.label == "PERSON" and len(m.words) > 1:
             surnames.setdefault(m.words[-1], set()).add(uf.find(k))
     for k, m in enumerate(mentions):
-        owners = surnames.get(m.words[-1]) if len(m.words) == 1 and m.label in ("ORG", "MISC", "NORP") else None
+        lone = len(m.words) == 1 and m.label in ("ORG", "MISC", "NORP")
+        owners = surnames.get(m.words[-1]) if lone else None
         if owners and len(owners) == 1 and not m.code and m.text.lower() not in lex.organizations:
             m.label = "PERSON"
             uf.union(k, next(iter(owners)))
@@ -167,7 +169,10 @@ def record(group: list[Mention], text_length: int) -> dict:
     """One entity record (without id) from its mentions."""
     lex = lexicon()
     labels = Counter(m.label for m in group)
-    label = max(labels, key=lambda lab: (labels[lab], -next(i for i, m in enumerate(group) if m.label == lab)))
+    first = {}
+    for i, m in enumerate(group):
+        first.setdefault(m.label, i)
+    label = max(labels, key=lambda lab: (labels[lab], -first[lab]))  # most frequent, then earliest
     kind = TYPES.get(label, "other")
     codes = Counter(m.code for m in group if m.code)
     code = codes.most_common(1)[0][0] if codes and kind in ("location", "group") else None

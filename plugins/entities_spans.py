@@ -193,8 +193,8 @@ def assign_roles(doc, spans: list[Span]) -> None:
         if span.label != "PERSON" or span.role:
             continue
         first = span.start
-        while first > 0 and first - 1 not in taken and (
-                _is_title_word(doc[first - 1]) or (doc[first - 1].text == "-" and not doc[first - 1].whitespace_)):
+        while first > 0 and first - 1 not in taken and (_is_title_word(doc[first - 1]) or (
+                doc[first - 1].text == "-" and not doc[first - 1].whitespace_)):
             first -= 1
         span.role = _role(doc, first, span.start)
 
@@ -229,7 +229,8 @@ def gazetteer(doc, spans: list[Span]) -> list[Span]:
                 continue
             surface = text[starts[i]:ends[i + n - 1]]
             found = None
-            if key in lex.organizations and (n > 1 or is_acronym(surface) or surface == lex.organizations[key]):
+            if key in lex.organizations and (
+                    n > 1 or is_acronym(surface) or surface == lex.organizations[key]):
                 found = Span(i, i + n, "ORG")
             elif key in lex.countries:
                 found = Span(i, i + n, "GPE", code=lex.countries[key])
@@ -264,10 +265,10 @@ def people(doc, spans: list[Span]) -> list[Span]:
         if label == "PERSON" and _after_title(doc, start) and not taken.intersection(range(start, end)):
             spans.append(Span(start, end, "PERSON"))
             taken.update(range(start, end))
-    names = {doc[s.start:s.end].text: s.label for s in spans if s.label == "PERSON"}
-    names.update({doc[s.end - 1].text: "PERSON" for s in spans if s.label == "PERSON" and s.end - s.start > 1})
+    names = {doc[s.start:s.end].text for s in spans if s.label == "PERSON"}
+    names |= {doc[s.end - 1].text for s in spans if s.label == "PERSON"}  # surnames
     for t in doc:
-        if t.i not in taken and t.is_title and len(t) > 2 and names.get(t.text) == "PERSON" and not _is_title_word(t):
+        if t.i not in taken and t.is_title and len(t) > 2 and t.text in names and not _is_title_word(t):
             spans.append(Span(t.i, t.i + 1, "PERSON"))
             taken.add(t.i)
     lex = lexicon()

@@ -2,12 +2,12 @@
 
 The NER component of en_core_web_sm (its own CNN tok2vec included) is resumed, so its OntoNotes
 features carry over; CoNLL tags are mapped to OntoNotes labels (PER->PERSON, LOC->GPE, ORG->ORG)
-plus a new MISC label, and the best epoch on the dev file is saved to ``plugins/data/entities/ner``.
+plus a new MISC label, and the best epoch on the dev file is saved to ``plugins/data/entities/ner``
+with float16 weights (about 3 MB).
 """
 from __future__ import annotations
 
 import json
-import logging
 import random
 import shutil
 import time
@@ -16,8 +16,6 @@ from pathlib import Path
 import click
 
 from .entities_conll import read_conll, token_chunks
-
-log = logging.getLogger(__name__)
 
 DATA = Path("/work/shared/data/conll2003")
 OUTPUT = Path(__file__).parent / "data" / "entities" / "ner"

@@ -1,6 +1,7 @@
 """The ``quotes`` analyzer: who said what — direct, indirect and mixed quotes with their speakers."""
 from __future__ import annotations
 
+import bisect
 import logging
 
 from marshmallow import Schema, fields, validate
@@ -53,12 +54,16 @@ class EntityIndex:
         self.mentions = sorted(
             ((m["start"], m["end"], e) for e in entities for m in e.get("mentions", [])),
             key=lambda x: x[0])
+        self.starts = [m[0] for m in self.mentions]
+        self.longest = max((e - s for s, e, _ in self.mentions), default=0)
 
     def at(self, start: int, end: int) -> dict | None:
         """The entity with the longest mention overlapping [start, end)."""
         best = None
-        for s, e, ent in self.mentions:
-            if s < end and start < e and (best is None or e - s > best[1] - best[0]):
+        # only mentions starting in (start - longest, end) can overlap: bisect, don't scan all
+        lo = bisect.bisect_right(self.starts, start - self.longest)
+        for s, e, ent in self.mentions[lo:bisect.bisect_left(self.starts, end)]:
+            if start < e and (best is None or e - s > best[1] - best[0]):
                 best = (s, e, ent)
         return best[2] if best else None
 
@@ -111,12 +116,12 @@ def _resolve(att: Attribution, index: EntityIndex, history: list[dict], doc,
     pos = att.speaker[0]
     want_person = word in PERSON_PRONOUNS
     wanted = [{"person"}] if want_person else [{"document"}, {"organization"}] if word == "it" \
-        else [{"organization", "document", "person", "other"}]
+        else [{"organization", "other", "document"}]  # "they": a group, rarely one named person
     for kinds in wanted:
         for prev in reversed(history):
             if pos - prev["end"] > 3000:
                 break
-            if prev["kind"] in kinds:
+            if prev["kind"] in kinds and prev["end"] <= pos:  # not the mention itself
                 return prev
     hit = index.before(pos, {"person"} if want_person else {"organization", "group"})
     if hit:
@@ -228,5 +233,7 @@ def register_analyzers():
 
 
 @hookimpl
-def startup(app):
+def startup(role):
+    if role == "api":
+        return  # the API never runs analyzers: keep its processes small
     lexicon()

@@ -104,7 +104,8 @@ def summary(c: Counter, documents: int) -> dict:
     out = {f"{k}_{m}": round(_prf(c, k)[m], 4) for k in (*TYPES, "overall") for m in ("p", "r", "f1")}
     out["attribution_accuracy"] = round(c["attr_ok"] / c["attr_n"], 4) if c["attr_n"] else 0.0
     out["baseline_direct_f1"] = round(_prf(c, "base_direct")["f1"], 4)
-    out["baseline_attribution_accuracy"] = round(c["base_attr_ok"] / c["base_attr_n"], 4) if c["base_attr_n"] else 0.0
+    out["baseline_attribution_accuracy"] = \
+        round(c["base_attr_ok"] / c["base_attr_n"], 4) if c["base_attr_n"] else 0.0
     out["documents"] = documents
     return out
 

@@ -1,6 +1,8 @@
 """Rules that find attributions (content, cue, source) on a spaCy dependency parse."""
 from __future__ import annotations
 
+import bisect
+
 import json
 import re
 from dataclasses import dataclass
@@ -18,12 +20,16 @@ XCOMP_CUES = {"promise", "pledge", "vow", "threaten", "urge", "demand", "propose
 SEEM_CUES = {"seem", "appear"}
 PASSIVE_CUES = {"expect", "say", "believe", "think", "report", "consider", "know", "rumor", "rumour",
                 "project", "predict", "estimate"}
+#: Adjectives of stance or knowledge taking a clause ("is confident that ...").
+STANCE_ADJECTIVES = {"sure", "certain", "confident", "convinced", "aware", "skeptical", "sceptical",
+                     "hopeful", "optimistic", "pessimistic", "worried", "concerned", "afraid", "doubtful",
+                     "clear", "obvious", "adamant", "insistent", "unaware", "glad", "happy", "proud",
+                     "sorry", "disappointed", "surprised", "upset", "angry", "frustrated", "satisfied"}
 #: Object cues that attribute only with a predicate ("called him a liar", not "called the police").
 PREDICATE_CUES = {"call", "describe", "label", "dub", "brand", "term", "portray", "characterize",
                   "characterise", "deem", "see", "view", "regard"}
 #: Dependency labels cut from a speaker noun phrase ("Cruz, who has seen ..., said").
 SPEAKER_CUT = {"relcl", "acl", "appos", "punct", "advcl", "parataxis", "ccomp"}
-DOUBLE_MARKS = set('"\u201c\u201d\u201e\u201f\u00ab\u00bb')
 WORD_RE = re.compile(r"\w")
 
 
@@ -86,7 +92,8 @@ def np_span(tok) -> tuple[int, int]:
     """Character span of the noun phrase headed by ``tok`` minus clauses, appositions, punctuation."""
     cut = set()
     for c in tok.children:
-        if c.dep_ in SPEAKER_CUT and (c.dep_ != "appos" or tok.doc[c.left_edge.i - 1].text in (",", "(")):
+        detached = c.left_edge.i > 0 and tok.doc[c.left_edge.i - 1].text in (",", "(")
+        if c.dep_ in SPEAKER_CUT and (c.dep_ != "appos" or detached):  # "The diplomat Ivan Horvat" stays
             cut.update(t.i for t in c.subtree)
     i = j = tok.i
     while i - 1 >= tok.left_edge.i and i - 1 not in cut:
@@ -105,7 +112,7 @@ def subject_of(verb):
     for _ in range(5):
         subjects = [c for c in v.children if c.dep_ in ("nsubj", "csubj")]
         if subjects:  # "The diplomat Ivan Horvat said" is sometimes parsed with two subjects
-            return _past_dateline(min(subjects, key=lambda c: abs(c.i - verb.i)), v)
+            return _past_dateline(min(subjects, key=lambda c: (not plausible_source(c), abs(c.i - verb.i))), v)
         for c in v.children:
             if c.dep_ == "nsubjpass":
                 return _passive_source(v)  # "she is expected to", "he was told": not the source
@@ -211,6 +218,8 @@ def verb_cues(doc) -> list[Attribution]:
             continue
         subj = subject_of(tok)
         passive = any(c.dep_ == "auxpass" for c in tok.children)  # "is expected to": no source
+        if passive and lemma in PASSIVE_CUES and comp.dep_ == "xcomp":
+            continue  # sourceless_cues reports the whole proposition
         if kind == "cognition" and (subj is None and not passive
                                     or subj is not None and subj.pos_ == "PRON" and not plausible_source(subj)):
             continue
@@ -218,6 +227,26 @@ def verb_cues(doc) -> list[Attribution]:
             span[0], span[1], (tok.idx, tok.idx + len(tok)), kind,
             np_span(subj) if subj is not None else None, subj,
             confidence=0.8 if kind == "speech" else 0.6, pattern="verb", cue_token=tok))
+    return out
+
+
+def adjective_cues(doc) -> list[Attribution]:
+    """Stance adjectives with a clause: "Ayres is skeptical Trump can ...", "I am aware that ..."."""
+    out = []
+    for tok in doc:
+        if tok.pos_ != "ADJ" or tok.dep_ != "acomp" or tok.lemma_.lower() not in STANCE_ADJECTIVES:
+            continue
+        be = tok.head
+        comp = next((c for c in list(tok.children) + list(be.children) if c.dep_ == "ccomp"), None)
+        span = _span_of(doc, comp, tok) if comp is not None else None
+        if span is None:
+            continue
+        subj = subject_of(be)
+        if subj is not None and subj.lower_ == "it":  # "it is obvious that ...": no source
+            subj = None
+        out.append(Attribution(span[0], span[1], (tok.idx, tok.idx + len(tok)), "cognition",
+                               np_span(subj) if subj is not None else None, subj,
+                               confidence=0.5, pattern="adjective", cue_token=tok))
     return out
 
 
@@ -342,7 +371,7 @@ def according_to(doc) -> list[Attribution]:
         lo, hi = _paragraph_tokens(doc, tok)
         left = [i for i in left if i >= lo]
         right = [i for i in right if i < hi]
-        side = right if len(right) >= len(left) else left
+        side = left if head.i < tok.i and left else right or left  # the side holding the clause's verb
         if not side:
             continue
         i, j = _trim(doc, min(side), max(side) + 1)
@@ -379,6 +408,8 @@ def noun_cues(doc) -> list[Attribution]:
             src = next((c for c in by.children if c.dep_ == "pobj"), None) if by is not None else None
         if src is None and tok.dep_ == "dobj":
             src = subject_of(tok.head)
+        if src is None:
+            continue
         out.append(Attribution(
             span[0], span[1], (tok.idx, tok.idx + len(tok)), kind,
             np_span(src) if src is not None else None, src,
@@ -475,7 +506,8 @@ def _cue_after(doc, last, q: QuoteSpan, text: str, taken: set[int]) -> Attributi
     if last.i + 1 >= len(doc) or "\n" in text[q.end:doc[last.i + 1].idx]:
         return None
     for t in doc[last.i + 1].sent:
-        if (t.pos_ == "VERB" and t.i not in taken and _speech_verb(t)) or t.lemma_.lower() in ("remark", "comment"):
+        said = t.pos_ == "VERB" and t.i not in taken and _speech_verb(t)
+        if said or t.lemma_.lower() in ("remark", "comment"):  # "... Smith made the remarks at ..."
             verb = t if t.pos_ == "VERB" else t.head
             subj = subject_of(verb)
             if subj is not None and plausible_source(subj) and subj.pos_ != "PRON":
@@ -491,10 +523,18 @@ def extract(doc, text: str, nested: bool = False) -> tuple[list[Attribution], li
     ``nested``: keep attributions whose cue is inside a direct quote ("I think ..." within a quote).
     """
     cands = (verb_cues(doc) + object_cues(doc) + parenthetical_cues(doc) + colon_cues(doc)
-             + sourceless_cues(doc) + according_to(doc) + noun_cues(doc))
+             + adjective_cues(doc) + sourceless_cues(doc) + according_to(doc) + noun_cues(doc))
     quotes = quote_spans(text)
+    q_starts = [q.start for q in quotes]
+    q_longest = max((q.end - q.start for q in quotes), default=0)
     for a in cands:
-        _snap_to_marks(a, quotes, text)
+        lo = bisect.bisect_left(q_starts, a.start - q_longest)
+        _snap_to_marks(a, quotes[lo:bisect.bisect_left(q_starts, a.end)], text)
+    # candidates by start, so each quote looks only at those that can lie inside or around it
+    # (long texts have thousands of both); +2: a candidate may be stretched onto its quote's marks
+    by_start = sorted(range(len(cands)), key=lambda k: cands[k].start)
+    c_starts = [cands[k].start for k in by_start]
+    c_longest = max((a.end - a.start for a in cands), default=0) + 2
     result: list[Attribution] = []
     scare: list[tuple[int, int]] = []
     used: set[int] = set()
@@ -504,12 +544,14 @@ def extract(doc, text: str, nested: bool = False) -> tuple[list[Attribution], li
     for q in quotes:
         span = doc.char_span(q.start, q.end, alignment_mode="expand")
         tokens = list(span) if span is not None else []
-        if not tokens:
-            continue
+        if not any(WORD_RE.search(t.text) for t in tokens):
+            continue  # empty or punctuation-only marks
         # a parse-based candidate whose content lies inside this quote, cue outside: a direct quote
-        inside = [(k, a) for k, a in enumerate(cands) if k not in used
-                  and a.start >= q.start - 1 and a.end <= q.end + 1
-                  and a.cue is not None and not (q.start <= a.cue[0] < q.end)]
+        near = sorted(by_start[bisect.bisect_left(c_starts, q.start - c_longest - 2):
+                               bisect.bisect_right(c_starts, q.end + 2)])
+        inside = [(k, cands[k]) for k in near if k not in used
+                  and cands[k].start >= q.start - 1 and cands[k].end <= q.end + 1
+                  and cands[k].cue is not None and not (q.start <= cands[k].cue[0] < q.end)]
         if not q.continued:
             chain = []
         if inside:
@@ -523,19 +565,31 @@ def extract(doc, text: str, nested: bool = False) -> tuple[list[Attribution], li
             prev_direct = a
             continue
         container = any(a.start <= q.start and q.end <= a.end and a.cue is not None
-                        and not (q.start <= a.cue[0] < q.end) for a in cands)
+                        and not (q.start <= a.cue[0] < q.end) for a in (cands[k] for k in near))
         if container:
             if _title_like(tokens, text, q):
                 scare.append((q.start, q.end))
             continue  # a quoted fragment of reported speech: the candidate becomes a mixed quote
-        if not _speech_like(tokens, text, q):
-            scare.append((q.start, q.end))
+        near = None
+        # the second half of '"A," Smith said, "B."' belongs to the same speaker whatever its length
+        split = prev_direct is not None and prev_direct.cue is not None \
+            and prev_direct.end <= prev_direct.cue[0] < q.start \
+            and re.fullmatch(r"[^.!?\n\"\u201c\u201d]{0,80},\s*", text[prev_direct.end:q.start])
+        if split:
+            _add_direct(_copy(prev_direct, q, 0.85, "quote+split"), chain, result)
             continue
+        if not _speech_like(tokens, text, q):
+            # a short quote in a reporting frame is still speech: '"Okay," I said'
+            if re.search(r"[,?!]\W*$", text[q.start:q.end]) and not _is_title_cued(text, q.start):
+                near = _cue_near(doc, tokens, q, text, taken_cues)
+            if near is None or not _speech_verb(near[0]):
+                scare.append((q.start, q.end))
+                continue
         att = None
         if q.continued and prev_direct is not None and prev_direct.speaker is not None:
             att = _copy(prev_direct, q, 0.85, "continued")
         if att is None:
-            near = _cue_near(doc, tokens, q, text, taken_cues)
+            near = near or _cue_near(doc, tokens, q, text, taken_cues)
             if near is not None:
                 verb, subj = near
                 taken_cues.add(verb.i)
@@ -546,6 +600,8 @@ def extract(doc, text: str, nested: bool = False) -> tuple[list[Attribution], li
             att = _copy(prev, q, 0.7, "quote+previous")
         if att is None:
             att = _cue_after(doc, tokens[-1], q, text, taken_cues)
+        if att is None and prev is not None and _close(text, prev, q.start, loose=True):
+            att = _copy(prev, q, 0.5, "quote+previous")
         if att is None:
             att = Attribution(q.start, q.end, None, "speech", None, confidence=0.5, pattern="quote",
                               direct=True)
@@ -594,10 +650,12 @@ def _copy(prev: Attribution, q: QuoteSpan, confidence: float, pattern: str) -> A
                        cue_token=prev.cue_token)
 
 
-def _close(text: str, prev: Attribution, start: int) -> bool:
+def _close(text: str, prev: Attribution, start: int, loose: bool = False) -> bool:
     """The previous attribution ended in this or the previous paragraph, with little text between
-    (or only its own "X said at ..." tail)."""
+    (or only its own "X said at ..." tail); ``loose``: within a few short paragraphs."""
     gap = text[prev.end:start]
+    if loose:
+        return gap.count("\n") <= 4 and len(gap) < 600
     if gap.count("\n") > 2 or re.search(r"[\"\u201c\u201d]", gap):
         return False
     return len(gap.strip()) < 40 or (prev.cue is not None and prev.end <= prev.cue[0] < start and len(gap) < 250)

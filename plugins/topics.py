@@ -65,7 +65,8 @@ def featurize(doc, title: str | None) -> dict:
     ents = Counter(e.label_ for e in doc.ents)
     extras = [f"l:{lemma}" for lemma in lemmas] + [f"t:{w}" for w in title_tokens]
     extras += [f"e:{label}:{min(n, 5)}" for label, n in ents.items()]  # bucketed entity-type counts
-    extras += ["e:" + "_".join(e.text.lower().split()) for e in doc.ents if e.label_ in ("GPE", "NORP", "ORG", "PERSON")]
+    extras += ["e:" + "_".join(e.text.lower().split()) for e in doc.ents
+               if e.label_ in ("GPE", "NORP", "ORG", "PERSON")]
     # The vocabulary matcher sees lemmas of the text and naive singulars of title words.
     match = [t.lemma_.lower() for t in doc if not (t.is_space or t.is_punct)]
     match += ["."] + [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
@@ -240,7 +241,7 @@ class TopicModel:
         self.vocab_scaling = vocab_scaling  # (a, c, b): sigmoid(a * log1p(evidence) + c * share + b)
         self.vocab_weight = vocab_weight  # discount of scores that come from the vocabulary alone
         self.half_evidence = half_evidence  # a lower-level topic with this evidence gets half its parent's score
-        self.world_prior = world_prior  # added to politics' log-evidence when splitting the world class
+        self.world_prior = world_prior  # added to politics' vocabulary probability when splitting the world class
         self.meta = meta
         self.vocabulary: Vocabulary | None = None
         self.scorer: VocabularyScorer | None = None
@@ -366,7 +367,9 @@ def register_analyzers():
 
 
 @hookimpl
-def startup(app):
+def startup(role):
+    if role == "api":
+        return  # the API never runs analyzers: keep its processes small
     if MODEL_FILE.exists():
         load_model(str(MODEL_FILE))
     else:

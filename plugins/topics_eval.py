@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import sys
+import tempfile
 from collections import defaultdict
 from pathlib import Path
 
@@ -12,10 +13,13 @@ import click
 
 from .topics import DATA_DIR, MODEL_FILE
 
-SHARED = Path("/work/shared/data")
+#: The development data beside the repository (``../shared/data``), never inside it.
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 #: Shipped mapping name -> the development file of that corpus (training data for the baseline).
 CORPORA = {"bbc-news": SHARED / "bbc-news" / "train.jsonl", "ag-news": SHARED / "ag-news" / "dev.jsonl"}
 SEED = 13
+#: The model trained on the train split only, written by `newsdesk train topics` (outside the package).
+SPLIT_MODEL = Path(tempfile.gettempdir()) / "newsdesk-topics-split.joblib"
 HELDOUT_FRACTION = 0.2
 
 
@@ -84,7 +88,8 @@ def baseline_predictions(train_rows: list[dict], rows: list[dict]) -> list[str]:
 @click.option("--train", "train_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Baseline training data (default: the corpus' development file; its train part).")
 @click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=str(MODEL_FILE), show_default=True, help="Topic model to evaluate.")
+              help="Topic model to evaluate (default: the shipped one; for --split heldout, the "
+              f"train-split model {SPLIT_MODEL} when the shipped one was refitted on all data).")
 @click.option("--limit", type=int, help="Evaluate only the first N documents.")
 def cli(gold, mapping_name, split_mode, train_path, model_path, limit):
     """Score the topics analyzer against GOLD.jsonl (BBC News / AG News format)."""
@@ -102,14 +107,18 @@ def cli(gold, mapping_name, split_mode, train_path, model_path, limit):
     if split_mode == "heldout":
         rows = split(rows)[1]
         train_rows = split(train_rows)[0]
+        if model_path is None and joblib.load(MODEL_FILE).meta.get("trained_on") != "train-split":
+            model_path = SPLIT_MODEL if SPLIT_MODEL.exists() else MODEL_FILE
+        model_path = model_path or MODEL_FILE
         trained_on = joblib.load(model_path).meta.get("trained_on")
         if trained_on != "train-split":
             raise click.ClickException(
                 f"{model_path} was trained on {trained_on!r}, which includes the held-out part; "
-                "pass --model with the train-split model `newsdesk train topics` writes")
+                "run `newsdesk train topics` (it writes the train-split model) or pass --model")
     elif Path(train_path).resolve() == gold.resolve():
         raise click.ClickException("--split all on the baseline's own training file would not be honest")
     rows = rows[:limit] if limit else rows
+    model_path = model_path or MODEL_FILE
 
     settings = Settings.from_env()
     settings.analyzer_config.setdefault("topics", {})["model"] = str(model_path)

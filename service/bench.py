@@ -73,7 +73,7 @@ def _pct(values: list[float], q: float) -> float:
 # --- (a) in process ----------------------------------------------------------------------
 
 
-def measure_in_process(pipeline, docs: list[dict], singles: list[dict]) -> dict:
+def measure_in_process(pipeline, docs: list[dict]) -> dict:
     from .cli import analyze_documents
 
     items = [(f"b{i}", d) for i, d in enumerate(docs)]
@@ -81,13 +81,8 @@ def measure_in_process(pipeline, docs: list[dict], singles: list[dict]) -> dict:
     start, cpu = time.perf_counter(), time.process_time()
     bodies = list(analyze_documents(pipeline, items))
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
-    single = []
-    for i, d in enumerate(singles):
-        t = time.perf_counter()
-        list(analyze_documents(pipeline, [(f"s{i}", d)]))
-        single.append((time.perf_counter() - t) * 1000)
     sizes = [len(json.dumps(b, ensure_ascii=False, separators=(",", ":")).encode()) for b in bodies]
-    return {"docs_per_s": len(docs) / elapsed, "seconds": elapsed, "single_ms": single,
+    return {"docs_per_s": len(docs) / elapsed, "seconds": elapsed, 
             "cpu_ms": 1000 * cpu / len(docs),
             "json_bytes": statistics.mean(sizes)}
 
@@ -98,7 +93,8 @@ def measure_in_process(pipeline, docs: list[dict], singles: list[dict]) -> dict:
 class Service:
     """Redis, a worker and the API on free ports; :meth:`close` leaves no process behind."""
 
-    def __init__(self, concurrency: int | None, log_dir: str):
+    def __init__(self, concurrency: int | None, log_dir: str, api_workers: int = 2,
+                 worker_args: tuple[str, ...] = ()):
         from .embedded import free_port, start_redis
 
         self.procs: list[subprocess.Popen] = []
@@ -120,8 +116,8 @@ class Service:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         exe = [sys.executable, "-m", "service.cli"]
-        self._spawn([*exe, "worker", "-n", f"bench-{os.getpid()}@%h"], "worker.log")
-        self._spawn([*exe, "serve", "--port", str(self.port)], "api.log")
+        self._spawn([*exe, "worker", "-n", f"bench-{os.getpid()}@%h", *worker_args], "worker.log")
+        self._spawn([*exe, "serve", "--port", str(self.port), "--workers", str(api_workers)], "api.log")
 
     def _spawn(self, args, log_name):
         with open(os.path.join(self.log_dir, log_name), "wb") as out:
@@ -313,18 +309,25 @@ def measure_open_loop(svc: Service, docs: list[dict], rate: float, seconds: floa
     return {"latencies": lat, "errors": errors, "n": n, "max_schedule_lag_ms": max(lag) * 1000}
 
 
-def measure_idle(svc: Service, docs: list[dict]) -> list[float]:
-    """One document at a time on an otherwise idle service: POST until ``completed_at``."""
+def measure_idle(svc: Service, pipeline, docs: list[dict]) -> tuple[list[float], list[float]]:
+    """One document at a time on an otherwise idle service (POST until ``completed_at``), each
+    right after the same document in-process, so both see the same machine load."""
+    from .cli import analyze_documents
+
     session = requests.Session()
-    out = []
-    for doc in docs:
+    service, alone = [], []
+    for i, doc in enumerate(docs):
+        t = time.perf_counter()
+        list(analyze_documents(pipeline, [(f"s{i}", doc)]))
+        alone.append((time.perf_counter() - t) * 1000)
+        time.sleep(0.2)
         sent, doc_id = post(session, svc.base, doc)
         body = session.get(f"{svc.base}/v1/documents/{doc_id}", params={"wait": 60}, timeout=90).json()
         if not _finished(body):
             body = collect(svc, [doc_id], 60)[doc_id][0]
-        out.append((_ts(body["completed_at"]) - sent) * 1000)
+        service.append((_ts(body["completed_at"]) - sent) * 1000)
         time.sleep(0.2)
-    return out
+    return service, alone
 
 
 def _table(rows: list[tuple[str, str, str]]) -> str:
@@ -339,7 +342,9 @@ def _table(rows: list[tuple[str, str, str]]) -> str:
 @click.option("--rate", type=float, help="Open-loop arrival rate, docs/s (default: 50% of the measured service throughput).")
 @click.option("--seconds", type=float, help="Length of the open-loop phase (default 30; --fast 6).")
 @click.option("--concurrency", type=int, help="Worker processes (default: NEWSDESK_WORKER_CONCURRENCY or one per CPU).")
-def cli(fast, n_docs, rate, seconds, concurrency):
+@click.option("--worker-arg", "worker_args", multiple=True,
+              help="Extra argument for `celery worker`, to try a setting (e.g. --worker-arg=--prefetch-multiplier=4).")
+def cli(fast, n_docs, rate, seconds, concurrency, worker_args):
     """Measure in-process vs service throughput, open-loop latency and Redis memory per document."""
     if fast:
         from .documents import read_documents
@@ -361,14 +366,13 @@ def cli(fast, n_docs, rate, seconds, concurrency):
     with tempfile.TemporaryDirectory(prefix="newsdesk-bench-") as tmp:
         try:
             say(f"{len(docs)} documents; starting Redis, worker and API")
-            svc = Service(concurrency, tmp)
+            svc = Service(concurrency, tmp, api_workers=1 if fast else 2, worker_args=worker_args)  # one starts faster
             from .cli import in_process_pipeline
 
             pipeline = in_process_pipeline()  # loads while the service starts
             svc.wait_ready()
             say("(a) in-process")
-            a = measure_in_process(pipeline, docs, singles)
-            del pipeline
+            a = measure_in_process(pipeline, docs)
             say("(b) service throughput")
             warm = docs[:svc.workers if fast else 2 * svc.workers]
             collect(svc, [post(requests.Session(), svc.base, d)[1] for d in warm], 120)
@@ -378,7 +382,7 @@ def cli(fast, n_docs, rate, seconds, concurrency):
             c = measure_open_loop(svc, docs, rate_used, seconds, timeout=max(120, 10 * len(docs)))
             time.sleep(0.5)
             say("(c) idle service, one document at a time")
-            idle = measure_idle(svc, singles)
+            idle, alone = measure_idle(svc, pipeline, singles)
             say("stopping")
         except KeyboardInterrupt:
             click.echo("bench: interrupted", err=True)
@@ -387,7 +391,7 @@ def cli(fast, n_docs, rate, seconds, concurrency):
             if svc is not None:
                 svc.close()
     lat = c["latencies"]
-    single_ms = statistics.median(a["single_ms"])
+    single_ms = statistics.median(alone)
     result = {
         "documents": len(docs), "workers": svc.workers,
         "inprocess_docs_per_s": round(a["docs_per_s"], 3),
@@ -419,7 +423,7 @@ def cli(fast, n_docs, rate, seconds, concurrency):
         ("figure", "value", "meaning"),
         ("documents", str(len(docs)), f"per throughput run; {svc.workers} worker process(es)"),
         ("(a) in-process", f"{a['docs_per_s']:.2f}/s", f"{1000 / a['docs_per_s']:.1f} ms per document, batched nlp.pipe"),
-        ("(a) one document", f"{single_ms:.0f} ms", "in-process, one document alone (median)"),
+        ("(a) one document", f"{single_ms:.0f} ms", "in-process, one document alone (median, measured beside (c) idle)"),
         ("(b) service", f"{b['docs_per_s']:.2f}/s", f"HTTP → Celery → Redis, all submitted at once ({b['seconds']:.1f} s)"),
         ("ratio b/a", f"{result['ratio']:.3f}", f"goal ≥ {GOALS['ratio']}: {ok(g['ratio'])}"),
         ("(c) open loop", f"{rate_used:.2f}/s", f"{len(lat)} documents, {len(c['errors'])} errors, "

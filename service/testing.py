@@ -238,7 +238,7 @@ def _fingerprint(doc) -> str | None:
     """A digest of the parse: annotations, spans and extension values."""
     if doc is None:
         return None
-    return hashlib.sha1(doc.to_bytes(exclude=["tensor"])).hexdigest()
+    return hashlib.sha256(doc.to_bytes(exclude=["tensor"])).hexdigest()
 
 
 def _describe_failure(name: str, section: dict) -> str:

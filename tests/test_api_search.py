@@ -12,8 +12,10 @@ def ids(api, **params):
 
 def test_search_filters_and_cleans_on_delete(api, submit, finished):
     seed = next(SEEDS.glob("000_*.txt")).read_text(encoding="utf-8")
-    doc_id = submit({"text": seed, "title": "Serbia and NATO"})["id"]
-    other = submit({"text": "Jens Stoltenberg visited Kyiv.", "published_at": "2019-01-05"})["id"]
+    built_ins = ["dates", "entities", "quotes", "topics"]  # the session also has failing fixture analyzers
+    doc_id = submit({"text": seed, "title": "Serbia and NATO", "analyzers": built_ins})["id"]
+    other = submit({"text": "Jens Stoltenberg visited Kyiv.", "published_at": "2019-01-05",
+                    "analyzers": built_ins})["id"]
     body = finished(doc_id, timeout=300)
     finished(other, timeout=300)
     entities = {e["name"]: e["type"] for e in body["analysis"]["entities"]["result"]["entities"]}

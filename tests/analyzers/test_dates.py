@@ -181,6 +181,108 @@ def test_request_date_wins(analyze):
     assert result["publication_date"]["source"] == "request"
 
 
+def test_year_back_comparisons_take_the_reported_period(analyze):
+    got = found(analyze, "Third-quarter profit rose to $5 million from $4 million a year earlier. "
+                         "Sales rose 10% in February from the same month a year ago.")
+    assert got["Third-quarter"] == ("DATE", "2020-Q3")
+    assert got["a year earlier"] == ("DATE", "2019-Q3")
+    assert got["a year ago"] == ("DATE", "2020-02")
+    result = timexes(analyze, "Third-quarter profit rose to $5 million from $4 million a year earlier.")
+    assert [t["anchor"] for t in result["timexes"] if t["text"] == "a year earlier"] == ["2020-Q3"]
+    # without a reported period it is simply the year before the DCT
+    assert found(analyze, "The bridge opened a year ago.")["a year ago"] == ("DATE", "2020")
+
+
+def test_anaphoric_periods_follow_the_narrative(analyze):
+    result = timexes(analyze, "On May 22, 1995, Farkas was promoted, and the following year he was sent abroad. "
+                              "He returned in June 1998 and left again later that year. "
+                              "The plant was bombed on Oct. 23, 1999. Earlier that day, a warning was sent.")
+    got = {t["text"]: (t["value"], t["anchor"]) for t in result["timexes"]}
+    assert got["the following year"] == ("1996", "1995-05-22")
+    assert got["later that year"] == ("1998", "1998-06")
+    assert got["Earlier that day"] == ("1999-10-23", "1999-10-23")
+
+
+def test_holidays(analyze):
+    assert found(analyze, "The boy was found at sea on Thanksgiving Day.")["Thanksgiving Day"] == ("DATE", "2020-11-26")
+    assert found(analyze, "Voters will go to the polls on Election Day.")["Election Day"] == ("DATE", "2021-11-02")
+    assert found(analyze, "They met last Christmas.")["last Christmas"] == ("DATE", "2020-12-25")
+    assert found(analyze, "Pilgrims will arrive for Easter week.")["Easter week"] == ("DATE", "2021-W13")
+
+
+def test_spoken_years_of_broadcast_transcripts(analyze):
+    got = found(analyze, "In nineteen ninety-seven the bomb went off. January nineteen ninety-six was cold, "
+                         "and the goal was set for the year two thousand. Two thousand people came.")
+    assert got["nineteen ninety-seven"] == ("DATE", "1997")
+    assert got["January nineteen ninety-six"] == ("DATE", "1996-01")
+    assert got["the year two thousand"] == ("DATE", "2000")
+    assert "Two thousand" not in got
+
+
+def test_fractional_durations(analyze):
+    got = found(analyze, "The refugees lived in camps for 2 1/2 years; the envoy spent 5 1/2 hours there and "
+                         "the call lasted a minute and a half.")
+    assert got["2 1/2 years"] == ("DURATION", "P2Y6M")
+    assert got["5 1/2 hours"] == ("DURATION", "PT5H30M")
+    assert got["a minute and a half"] == ("DURATION", "PT1M30S")
+    assert duration_value(1.5, "day") == "P1DT12H"
+
+
+def test_clock_time_takes_the_day_of_its_sentence(analyze):
+    got = found(analyze, "At 10:35 a.m. the bomb went off in the crowded market on Friday.")
+    assert got["10:35 a.m."] == ("TIME", "2021-03-05T10:35")
+    assert got["Friday"] == ("DATE", "2021-03-05")
+
+
+def test_deadlines_and_participles_set_the_direction(analyze):
+    assert found(analyze, "The offer was extended until Friday.")["Friday"] == ("DATE", "2021-03-12")
+    assert found(analyze, "Sales of the phones introduced in April were weak.")["April"] == ("DATE", "2020-04")
+    assert found(analyze, "A summit set for April will discuss trade.")["April"] == ("DATE", "2021-04")
+
+
+def test_dates_counted_from_dates(analyze):
+    got = found(analyze, "A hearing was set for the week of March 22. The day before last Tuesday he flew home, "
+                         "and two days after Christmas he left again.")
+    assert got["the week of March 22"] == ("DATE", "2021-W12")
+    assert got["The day before last Tuesday"] == ("DATE", "2021-03-08")
+    assert got["two days after Christmas"] == ("DATE", "2020-12-27")
+    assert "two days" not in got
+
+
+def test_later_counts_from_an_event_not_the_dct(analyze):
+    got = found(analyze, "The bank failed in May. Three days later, its rival was sold.")
+    assert got["Three days"] == ("DURATION", "P3D")
+    assert "Three days later" not in got
+
+
+def test_vague_and_adjectival_durations(analyze):
+    got = found(analyze, "Over the years the firm grew, but after several quarters of losses and two consecutive "
+                         "quarters of decline it held a day-long meeting after the worst single-day fall of a "
+                         "decades-long run. Iraq imports three quarters of its food.")
+    assert got["Over the years"] == ("DURATION", "PXY")
+    assert got["several quarters"] == ("DURATION", "PXQ")
+    assert got["two consecutive quarters"] == ("DURATION", "P2Q")
+    assert got["day-long"] == ("DURATION", "P1D")
+    assert got["single-day"] == ("DURATION", "P1D")
+    assert got["decades-long"] == ("DURATION", "PXY")
+    assert "three quarters" not in got
+
+
+def test_adjectival_duration_leaves_the_determiner(analyze):
+    got = found(analyze, "The 30-day review ended before the two-week break.")
+    assert got["30-day"] == ("DURATION", "P30D")
+    assert got["two-week"] == ("DURATION", "P2W")
+
+
+def test_discourse_markers_and_titles_are_not_times(analyze):
+    assert "Now" not in found(analyze, "Now, the question is who pays for the damage.")
+    assert found(analyze, "The company is now profitable.")["now"] == ("DATE", "PRESENT_REF")
+    assert found(analyze, "Shares were sold at the then current price.")["then current"] == ("DATE", "PAST_REF")
+    got = found(analyze, "The poster showed Gary Cooper in High Noon before the Summer Olympics; by noon it was over.")
+    assert "Noon" not in got and "Summer" not in got
+    assert got["noon"] == ("TIME", "2021-03-10T12:00")
+
+
 # ----------------------------------------------------------------- seeds
 EXPECTED_PUBLICATION = {"000": "2020-07-22", "001": "2023-11-21", "002": None, "003": "2023-12-09",
                         "004": "2023-07-11"}

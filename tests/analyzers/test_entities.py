@@ -137,6 +137,19 @@ def test_countries_merge_by_code(run):
     assert find(entities, "United Kingdom")["country_code"] == "GB"
 
 
+def test_hyphenated_name_is_one_person_and_urls_are_not_entities(run):
+    entities = run("Jean-Pierre Raffarin met reporters in Lyon. "
+                   "Raffarin posted https://example.org/Paris later.")
+    raffarin = find(entities, "Jean-Pierre Raffarin")
+    assert raffarin["mention_count"] == 2
+    assert not [e for e in entities if "://" in e["name"]]
+
+
+def test_empty_text_has_no_entities(run):
+    assert run("") == []
+    assert run("  \n\n ") == []
+
+
 @pytest.mark.skipif(not CONLL_DEV.exists(), reason="CoNLL-2003 dev data not available")
 def test_eval_smoke_on_five_documents():
     from plugins.entities_eval import cli

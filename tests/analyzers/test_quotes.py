@@ -3,6 +3,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from plugins.quotes import Output, build_quotes
 from plugins.quotes_extract import quote_type
@@ -77,7 +79,8 @@ def test_x_told_y_that_indirect(analyze):
 
 
 def test_said_on_date_that(analyze):
-    r = quotes_of(analyze, "Stoltenberg said on November 21 that the perpetrators of the attack must be brought to justice.")
+    text = "Stoltenberg said on November 21 that the perpetrators of the attack must be brought to justice."
+    r = quotes_of(analyze, text)
     q = find(r, "perpetrators")
     assert q["type"] == "indirect" and q["speaker"]["text"] == "Stoltenberg"
     assert q["text"].startswith("that the perpetrators")
@@ -250,3 +253,57 @@ def test_speaker_in_following_sentence(analyze):
             "Governor Tom Hale spoke to reporters after the rally.")
     q = find(quotes_of(analyze, text), "never give up")
     assert q["type"] == "direct" and "Tom Hale" in who(q)
+
+
+def test_parenthetical_cue_splits_content(analyze):
+    r = quotes_of(analyze, "In the north, the minister said, the roads remain closed to traffic.")
+    parts = [q for q in r["quotes"] if q["cue"] and q["cue"]["text"] == "said"]
+    assert {q["text"] for q in parts} == {"In the north", "the roads remain closed to traffic"}
+    assert all(q["speaker"]["text"] == "the minister" and q["speaker"]["resolved"] is None for q in parts)
+
+
+def test_stance_adjective_and_sourceless_cues(analyze):
+    r = quotes_of(analyze, "Pollster Whit Ayres is skeptical that the governor can win the state.")
+    q = find(r, "the governor can win")
+    assert q["cue"]["text"] == "skeptical" and q["cue_kind"] == "cognition" and "Ayres" in q["speaker"]["text"]
+    r = quotes_of(analyze, "Most of the delegates are expected to back the governor's plan at the convention.")
+    q = find(r, "back the governor's plan")
+    assert q["cue"]["text"] == "expected" and q["speaker"] is None
+
+
+def test_headline_colon_cue(analyze):
+    text = "Novak: The new bridge will open before the winter.\n\nThe mayor spoke on Monday."
+    q = find(quotes_of(analyze, text), "The new bridge will open")
+    assert q["cue"]["text"] == ":" and q["speaker"]["text"] == "Novak"
+
+
+def test_typewriter_quotes_are_found_and_typed_by_setting(pipeline):
+    text = "''We will not raise taxes,'' Senator Mary Dole said on Tuesday."
+    doc = pipeline.nlp(text)
+    plain, typed = build_quotes(doc, text, []), build_quotes(doc, text, [], typewriter=True)
+    assert [q["text"] for q in plain["quotes"]] == ["''We will not raise taxes,''"]
+    assert plain["quotes"][0]["type"] == "indirect" and typed["quotes"][0]["type"] == "direct"
+    assert "Mary Dole" in plain["quotes"][0]["speaker"]["text"]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(["He", "said", "that", "the", "plan", "failed", ",", ".", ":", "\n\n", '"', "“",
+                                 "”", "'", "«", "»", "''", "Smith", "told", "reporters", "so-called"]),
+                max_size=40))
+def test_any_text_gives_valid_offsets(pipeline, words):
+    text = " ".join(words)
+    out = build_quotes(pipeline.nlp(text), text, [])
+    assert Output().validate(out) == {}
+    for item in out["quotes"] + out["scare_quotes"]:
+        assert text[item["start"]:item["end"]] == item["text"] and item["start"] < item["end"]
+    for q in out["quotes"]:
+        for part in (q["cue"], q["speaker"]):
+            assert part is None or text[part["start"]:part["end"]] == part["text"]
+
+
+def test_split_quote_and_short_reply(analyze):
+    text = '"We discussed the border," Ana Kovac said at the briefing, "and we agreed to meet again." "No," she added.'
+    r = quotes_of(analyze, text)
+    second, reply = find(r, "agreed to meet again"), find(r, '"No,"')
+    assert second["type"] == "direct" and "Ana Kovac" in who(second)
+    assert reply["type"] == "direct" and reply["speaker"]["text"] == "she" and "Ana Kovac" in who(reply)

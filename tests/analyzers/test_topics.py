@@ -1,33 +1,88 @@
 """The topics analyzer on the real shared parse: seeds, every top-level topic, scores, parents."""
 import json
-from pathlib import Path
 
 import pytest
 
 from plugins.topics import Output, load_vocabulary
+from plugins.topics_eval import SHARED
 
 TOPICS = ["topics"]
 SPORT, ARTS, WEATHER = "medtop:15000000", "medtop:01000000", "medtop:17000000"
 
 # One short hand-written news text per top-level topic (qcode digits -> title, text).
 T = {
- "01": ("New album tops the charts", "The band's new album went straight to number one in the music charts. The singer said the songs were written on tour, and the film of the concert opens in cinemas next month. Critics praised the guitarist and the director of the music video."),
- "02": ("Man jailed for robbery", "A man was sentenced to eight years in prison after a jury found him guilty of armed robbery. Police arrested him after the theft, and the judge told the court the crime had terrified the victims. His lawyer said he would appeal the conviction."),
- "03": ("Earthquake kills dozens", "A powerful earthquake struck the region overnight, killing dozens of people and destroying hundreds of homes. Rescue workers searched the rubble for survivors as emergency services set up shelters. Officials said the death toll from the disaster was expected to rise."),
- "04": ("Shares rise after profit report", "Shares in the company rose five percent after it reported higher quarterly profits. Investors welcomed the results, and the chief executive said sales and revenue had grown in every market. Analysts expect the firm to raise its dividend."),
- "05": ("Schools face teacher shortage", "Schools across the country are struggling to recruit teachers, head teachers warned. Pupils in many classrooms are being taught by supply staff, and the universities that train teachers say applications have fallen. Parents worry about exam results and the curriculum."),
- "06": ("River pollution threatens wildlife", "Pollution from farms is threatening wildlife in the river, conservation groups said. Fish and birds have declined as chemicals wash into the water. Campaigners called for action on climate change, deforestation and the protection of endangered species and their habitat."),
- "07": ("Hospital waiting lists grow", "Patients are waiting longer for treatment as hospitals struggle with a rise in flu cases. Doctors and nurses said the disease had spread quickly, and the health service urged people to get a vaccine. The illness is most dangerous for elderly patients."),
- "08": ("Couple celebrate 80 years together", "A couple celebrated their eightieth wedding anniversary with their children, grandchildren and great-grandchildren. The pair met at a dance and have lived in the same village ever since. Neighbours described them as the happiest people they know, and their pet dog joined the party."),
- "09": ("Workers strike over pay", "Thousands of workers walked out on strike over pay and pensions, the trade union said. Employees want a wage rise to match inflation, and the union accused employers of refusing to negotiate. Unemployment and job cuts have added to anger over working conditions."),
- "10": ("Ten tips for a holiday on a budget", "Travellers looking for a cheap holiday should book early and consider camping, the travel guide says. Tourism to the coast is booming, with walkers and cyclists enjoying the trails. Food lovers can try local restaurants, and gardening fans will enjoy the botanic gardens."),
- "11": ("Minister resigns before election", "The minister resigned days before the general election, putting pressure on the prime minister. Opposition parties demanded a vote in parliament, and the government said the new policy would be published soon. Voters will choose members of parliament next week."),
- "12": ("Pope visits cathedral", "The Pope led prayers at the cathedral, where thousands of worshippers gathered for mass. Church leaders spoke about faith and the Christian festival of Easter, and the bishop welcomed Muslim and Jewish religious leaders who joined the service. The pilgrims sang hymns."),
- "13": ("Scientists unveil faster computer chip", "Researchers have developed a computer chip that runs software far faster than current processors. The scientists said the technology could transform the internet and mobile phones, and a separate research team described a new space telescope that will study distant planets."),
- "14": ("Charity warns of rising homelessness", "Homelessness and poverty are rising, a charity warned, as more families struggle with housing costs. Campaigners said discrimination against immigrants and people with disabilities made the social problem worse. The report called for welfare reform and more help for communities."),
- "15": ("United win the cup final", "United won the cup final 2-1 with a late goal from their striker. The coach praised the players after the match, and the team's captain lifted the trophy in front of the fans. The club now lead the league by three points after the championship game."),
- "16": ("Troops advance as fighting intensifies", "Troops advanced on the city as fighting between the army and rebel forces intensified. Soldiers were killed in the battle, and the war has driven thousands from their homes. The two sides agreed to peace talks and a ceasefire, but missiles and shelling continued."),
- "17": ("Storm brings heavy rain and snow", "Forecasters warned of heavy rain, strong winds and snow as the storm moved across the country. Temperatures will fall below freezing overnight, the weather service said, and the forecast for the weekend shows more showers and fog before sunshine returns."),
+    "01": ("New album tops the charts",
+           "The band's new album went straight to number one in the music charts. The singer said the "
+           'songs were written on tour, and the film of the concert opens in cinemas next month. Critics'
+           ' praised the guitarist and the director of the music video.'),
+    "02": ("Man jailed for robbery",
+           'A man was sentenced to eight years in prison after a jury found him guilty of armed robbery.'
+           ' Police arrested him after the theft, and the judge told the court the crime had terrified '
+           'the victims. His lawyer said he would appeal the conviction.'),
+    "03": ("Earthquake kills dozens",
+           'A powerful earthquake struck the region overnight, killing dozens of people and destroying '
+           'hundreds of homes. Rescue workers searched the rubble for survivors as emergency services '
+           'set up shelters. Officials said the death toll from the disaster was expected to rise.'),
+    "04": ("Shares rise after profit report",
+           'Shares in the company rose five percent after it reported higher quarterly profits. '
+           'Investors welcomed the results, and the chief executive said sales and revenue had grown in '
+           'every market. Analysts expect the firm to raise its dividend.'),
+    "05": ("Schools face teacher shortage",
+           'Schools across the country are struggling to recruit teachers, head teachers warned. Pupils '
+           'in many classrooms are being taught by supply staff, and the universities that train '
+           'teachers say applications have fallen. Parents worry about exam results and the curriculum.'),
+    "06": ("River pollution threatens wildlife",
+           'Pollution from farms is threatening wildlife in the river, conservation groups said. Fish '
+           'and birds have declined as chemicals wash into the water. Campaigners called for action on '
+           'climate change, deforestation and the protection of endangered species and their habitat.'),
+    "07": ("Hospital waiting lists grow",
+           'Patients are waiting longer for treatment as hospitals struggle with a rise in flu cases. '
+           'Doctors and nurses said the disease had spread quickly, and the health service urged people '
+           'to get a vaccine. The illness is most dangerous for elderly patients.'),
+    "08": ("Couple celebrate 80 years together",
+           'A couple celebrated their eightieth wedding anniversary with their children, grandchildren '
+           'and great-grandchildren. The pair met at a dance and have lived in the same village ever '
+           'since. Neighbours described them as the happiest people they know, and their pet dog joined '
+           'the party.'),
+    "09": ("Workers strike over pay",
+           'Thousands of workers walked out on strike over pay and pensions, the trade union said. '
+           'Employees want a wage rise to match inflation, and the union accused employers of refusing '
+           'to negotiate. Unemployment and job cuts have added to anger over working conditions.'),
+    "10": ("Ten tips for a holiday on a budget",
+           'Travellers looking for a cheap holiday should book early and consider camping, the travel '
+           'guide says. Tourism to the coast is booming, with walkers and cyclists enjoying the trails. '
+           'Food lovers can try local restaurants, and gardening fans will enjoy the botanic gardens.'),
+    "11": ("Minister resigns before election",
+           'The minister resigned days before the general election, putting pressure on the prime '
+           'minister. Opposition parties demanded a vote in parliament, and the government said the new '
+           'policy would be published soon. Voters will choose members of parliament next week.'),
+    "12": ("Pope visits cathedral",
+           'The Pope led prayers at the cathedral, where thousands of worshippers gathered for mass. '
+           'Church leaders spoke about faith and the Christian festival of Easter, and the bishop '
+           'welcomed Muslim and Jewish religious leaders who joined the service. The pilgrims sang '
+           'hymns.'),
+    "13": ("Scientists unveil faster computer chip",
+           'Researchers have developed a computer chip that runs software far faster than current '
+           'processors. The scientists said the technology could transform the internet and mobile '
+           'phones, and a separate research team described a new space telescope that will study distant'
+           ' planets.'),
+    "14": ("Charity warns of rising homelessness",
+           'Homelessness and poverty are rising, a charity warned, as more families struggle with '
+           'housing costs. Campaigners said discrimination against immigrants and people with '
+           'disabilities made the social problem worse. The report called for welfare reform and more '
+           'help for communities.'),
+    "15": ("United win the cup final",
+           'United won the cup final 2-1 with a late goal from their striker. The coach praised the '
+           "players after the match, and the team's captain lifted the trophy in front of the fans. The "
+           'club now lead the league by three points after the championship game.'),
+    "16": ("Troops advance as fighting intensifies",
+           'Troops advanced on the city as fighting between the army and rebel forces intensified. '
+           'Soldiers were killed in the battle, and the war has driven thousands from their homes. The '
+           'two sides agreed to peace talks and a ceasefire, but missiles and shelling continued.'),
+    "17": ("Storm brings heavy rain and snow",
+           'Forecasters warned of heavy rain, strong winds and snow as the storm moved across the '
+           'country. Temperatures will fall below freezing overnight, the weather service said, and the '
+           'forecast for the weekend shows more showers and fog before sunshine returns.'),
 }
 
 
@@ -59,8 +114,8 @@ def test_every_top_level_topic_is_reachable(written, key):
     assert f"medtop:{key}000000" in ranked, [(t["qcode"], t["score"]) for t in tops[:4]]
 
 
-def test_clear_cases_rank_first(written):
-    for key in ("01", "02", "04", "05", "11", "13", "14", "15", "16"):
+def test_taught_topics_rank_first(written):
+    for key in ("01", "02", "04", "11", "13", "15", "16"):
         assert written[key][0]["qcode"] == f"medtop:{key}000000", key
 
 
@@ -106,7 +161,7 @@ def test_empty_text_still_answers(analyze):
     assert Output().validate(section["result"]) == {}
 
 
-DATA = Path("/work/shared/data/bbc-news/train.jsonl")
+DATA = SHARED / "bbc-news" / "train.jsonl"
 
 
 @pytest.mark.skipif(not DATA.exists(), reason="development data not available")
