@@ -45,7 +45,7 @@ def start_redis(port: int, data_dir: str, appendonly: bool = True) -> subprocess
     args = [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--dir", data_dir,
             "--save", "", "--appendonly", "yes" if appendonly else "no", "--protected-mode", "yes",
             "--loglevel", "warning"]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
     client = redis.Redis(port=port, socket_connect_timeout=0.2)
     for _ in range(100):
         try:
@@ -59,15 +59,19 @@ def start_redis(port: int, data_dir: str, appendonly: bool = True) -> subprocess
     raise RuntimeError("redis-server did not answer within 5 s")
 
 
-def stop(procs: list[subprocess.Popen], timeout: float = 20) -> None:
-    """SIGTERM each process (last started first) and wait; SIGKILL what does not exit."""
+def stop(procs: list[subprocess.Popen], timeout: float = 40) -> None:
+    """SIGTERM each process (last started first) and wait longer than gunicorn's graceful
+    timeout; SIGKILL the process group of what does not exit, so no worker child is orphaned."""
     for proc in reversed(procs):
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)  # children started in their own session
+            except (ProcessLookupError, PermissionError):
+                proc.kill()
             proc.wait()
 
 
@@ -82,8 +86,10 @@ def run_embedded(host: str, port: int) -> None:
             env["NEWSDESK_REDIS_URL"] = f"redis://127.0.0.1:{rport}/0"
             print(f"newsdesk: embedded Redis on 127.0.0.1:{rport} (data in {data_dir})", file=sys.stderr)
         exe = [sys.executable, "-m", "service.cli"]
-        procs.append(subprocess.Popen([*exe, "worker"], env=env))
-        procs.append(subprocess.Popen([*exe, "serve", "--host", host, "--port", str(port)], env=env))
+        # own sessions: Ctrl-C reaches only this process, which then stops the others in order
+        procs.append(subprocess.Popen([*exe, "worker"], env=env, start_new_session=True))
+        procs.append(subprocess.Popen([*exe, "serve", "--host", host, "--port", str(port)], env=env,
+                                      start_new_session=True))
         print(f"newsdesk: API on http://{host}:{port} — Ctrl-C stops everything", file=sys.stderr)
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
         while all(p.poll() is None for p in procs):

@@ -61,7 +61,7 @@ def start_worker(env, log_dir, concurrency=2, name="test"):
     with open(log, "ab") as out:
         proc = subprocess.Popen([sys.executable, "-m", "service.cli", "worker", "--concurrency", str(concurrency),
                                  "-n", f"{name}-{os.getpid()}@%h"],
-                                env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+                                env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     wait_for(lambda: proc.poll() is not None or b" ready" in log.read_bytes(), 180, what="worker ready")
     assert proc.poll() is None, log.read_text()
     return proc, log
@@ -82,7 +82,7 @@ def start_api(env, log_dir):
     log = log_dir / "api.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
-                                env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+                                env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     wait_for(lambda: proc.poll() is not None or requests.get(base + "/healthz", timeout=1).ok, 120, what="API up")
     assert proc.poll() is None, log.read_text()
