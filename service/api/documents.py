@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..errors import ProblemError
-from ..indexing import norm
+from ..indexing import norm, publication_day
 from ..pipeline import UnknownAnalyzer
 from ..schemas import (BatchIn, BatchOut, DocumentIn, DocumentListOut, DocumentOut, EntityArgs,
                        EntityListOut, ProblemSchema, SearchArgs, SubmitOut)
@@ -180,9 +180,7 @@ def _cursor(value):
 
 
 def _day(iso):
-    import datetime as dt
-
-    return float((dt.date.fromisoformat(iso[:10]) - dt.date(1970, 1, 1)).days)
+    return publication_day(None, {"published_at": iso})
 
 
 @blp.route("/documents")

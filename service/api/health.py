@@ -31,7 +31,7 @@ class Ready(MethodView):
             raise ProblemError("service-unavailable", f"Redis is not reachable: {exc}",
                                headers={"Retry-After": "5"}) from None
         try:
-            replies = ext.store and current_app.extensions["celery"].control.ping(timeout=1.0)
+            replies = current_app.extensions["celery"].control.ping(timeout=1.0)
         except Exception as exc:
             raise ProblemError("service-unavailable", f"The broker is not reachable: {exc}",
                                headers={"Retry-After": "5"}) from None
