@@ -984,12 +984,15 @@ def find_timexes(text: str, dct: date | None = None, doc=None) -> list[dict]:
             end = max(i[1] for i in items)
             candidates.append((start, end, (prio, index), items))
     candidates.sort(key=lambda c: (-(c[1] - c[0]), c[2], c[0]))
-    taken: list[tuple[int, int]] = []
+    taken_starts: list[int] = []  # chosen spans never overlap, so they sort by start and end alike
+    taken_ends: list[int] = []
     chosen = []
     for start, end, _, items in candidates:
-        if any(start < e and end > s for s, e in taken):
+        i = bisect.bisect_left(taken_starts, end)  # only the last span starting before `end` can overlap
+        if i and taken_ends[i - 1] > start:
             continue
-        taken.append((start, end))
+        taken_starts.insert(i, start)
+        taken_ends.insert(i, end)
         chosen.extend(items)
     chosen.sort()
     chosen = _merge_time_date(text, chosen)
@@ -998,7 +1001,7 @@ def find_timexes(text: str, dct: date | None = None, doc=None) -> list[dict]:
     chosen = _anchor_anaphora(ctx, chosen)
     chosen = [_day_offset(text, _week_of(text, it)) for it in chosen]
     # a date counted from another ("two days after Christmas") swallows the duration it starts with
-    chosen = [it for it in chosen if not any(o[0] <= it[0] and it[1] <= o[1] and o[:2] != it[:2] for o in chosen)]
+    chosen = _drop_contained(chosen)
     anchor = dct.isoformat() if dct else None
     out = []
     for start, end, typ, value, mod in chosen:
@@ -1008,6 +1011,20 @@ def find_timexes(text: str, dct: date | None = None, doc=None) -> list[dict]:
             item["mod"] = mod
         out.append(item)
     return out
+
+
+def _drop_contained(items: list[tuple]) -> list[tuple]:
+    """Drop items whose span lies inside another item's (different) span, in one sorted pass."""
+    contained = set()
+    max_end = -1
+    by_span: dict[tuple[int, int], list[int]] = {}
+    for k, it in enumerate(items):
+        by_span.setdefault((it[0], it[1]), []).append(k)
+    for start, end in sorted(by_span, key=lambda se: (se[0], -se[1])):
+        if max_end >= end:  # an earlier span starts at or before this one and reaches past it
+            contained.update(by_span[(start, end)])
+        max_end = max(max_end, end)
+    return [it for k, it in enumerate(items) if k not in contained]
 
 
 #: words written in lower case unless they are part of a name ("High Noon", "60 Minutes", "Summer Olympics")

@@ -14,20 +14,28 @@ from .quotes_marks import DOUBLE_RE, PLAIN_DOUBLE_RE, QuoteSpan, double_quote_sp
 LEXICON_PATH = Path(__file__).parent / "data" / "quotes" / "cues.json"
 #: Cue verbs whose to-infinitive (xcomp) is the attributed content ("vowed to repeal", "want to").
 XCOMP_CUES = {"promise", "pledge", "vow", "threaten", "urge", "demand", "propose", "want", "plan",
-              "intend", "hope", "expect", "seek", "aim", "decide", "wish", "prefer", "ask", "refuse",
+              "intend", "hope", "expect", "seek", "aim", "decide", "wish", "prefer", "ask", "refuse", "like", "love",
+              "hate", "look", "support", "oppose",
               "decline", "agree", "offer", "call", "encourage", "invite", "advise", "warn", "tell"}
 #: Verbs attributing without naming a source: "seems to", and in the passive "is expected to".
 SEEM_CUES = {"seem", "appear"}
 PASSIVE_CUES = {"expect", "say", "believe", "think", "report", "consider", "know", "rumor", "rumour",
                 "project", "predict", "estimate"}
+#: Adverbs attributing without a source ("reportedly", "allegedly").
+SOURCELESS_ADVERBS = {"reportedly", "allegedly", "seemingly", "purportedly", "reputedly"}
 #: Adjectives of stance or knowledge taking a clause ("is confident that ...").
 STANCE_ADJECTIVES = {"sure", "certain", "confident", "convinced", "aware", "skeptical", "sceptical",
                      "hopeful", "optimistic", "pessimistic", "worried", "concerned", "afraid", "doubtful",
                      "clear", "obvious", "adamant", "insistent", "unaware", "glad", "happy", "proud",
                      "sorry", "disappointed", "surprised", "upset", "angry", "frustrated", "satisfied"}
+#: Adjectives of intention taking an infinitive ("is eager to ...").
+EAGER_ADJECTIVES = {"eager", "determined", "willing", "unwilling", "reluctant", "keen", "loath", "anxious", "desperate"}
 #: Object cues that attribute only with a predicate ("called him a liar", not "called the police").
 PREDICATE_CUES = {"call", "describe", "label", "dub", "brand", "term", "portray", "characterize",
                   "characterise", "deem", "see", "view", "regard"}
+#: Pronoun objects that can be the content of an object cue.
+OBJECT_PRONOUNS = {"him", "her", "them", "me", "us", "you", "himself", "herself", "themselves", "which", "that",
+                   "what", "whom"}
 #: Dependency labels cut from a speaker noun phrase ("Cruz, who has seen ..., said").
 SPEAKER_CUT = {"relcl", "acl", "appos", "punct", "advcl", "parataxis", "ccomp"}
 WORD_RE = re.compile(r"\w")
@@ -51,6 +59,12 @@ class Attribution:
     pattern: str = ""
     direct: bool = False
     cue_token: object = None
+
+
+def lemma_of(tok) -> str:
+    """The lower-case lemma, mending the small model's "hopes" -> "hop"."""
+    lemma = tok.lemma_.lower()
+    return "hope" if lemma == "hop" and tok.lower_.startswith(("hope", "hoping")) else lemma
 
 
 def quote_type(text: str, start: int, end: int, typewriter: bool = True) -> str:
@@ -186,14 +200,25 @@ def _paragraph_tokens(doc, anchor) -> tuple[int, int]:
     return i, j + 1
 
 
-def _span_of(doc, node, anchor, also=None) -> tuple[int, int] | None:
-    """Character span of ``node``'s subtree (and ``also``'s), within ``anchor``'s paragraph."""
+def _detached_end(node):
+    """Last token index of ``node``'s phrase before a detached relative clause or apposition:
+    "endorsed [Charlie Crist], who has since left the GOP" -> the name only."""
+    doc = node.doc
+    cuts = [c.left_edge.i for c in node.children if c.dep_ in ("relcl", "appos", "acl") and c.i > node.i
+            and doc[c.left_edge.i - 1].text in (",", "\u2014", "\u2013", "--", "(")]
+    return min(cuts) - 2 if cuts else node.right_edge.i
+
+
+def _span_of(doc, node, anchor, also=None, shortest: int = 2, detach: bool = False) -> tuple[int, int] | None:
+    """Character span of ``node``'s subtree (and ``also``'s), within ``anchor``'s paragraph, of at
+    least ``shortest`` tokens; ``detach``: without ``node``'s detached clauses and appositions."""
     lo, hi = _paragraph_tokens(doc, anchor)
-    tokens = [t.i for n in (node, also) if n is not None for t in n.subtree if lo <= t.i < hi]
+    last = max(n.right_edge.i if n is also or not detach else _detached_end(n) for n in (node, also) if n is not None)
+    tokens = [t.i for n in (node, also) if n is not None for t in n.subtree if lo <= t.i < hi and t.i <= last]
     if not tokens:
         return None
     i, j = _trim(doc, min(tokens), max(tokens) + 1)
-    if j - i < 2:
+    if j - i < shortest:
         return None
     return char_range(doc, i, j)
 
@@ -205,7 +230,7 @@ def verb_cues(doc) -> list[Attribution]:
     for tok in doc:
         if tok.pos_ != "VERB":
             continue
-        lemma = tok.lemma_.lower()
+        lemma = lemma_of(tok)
         kind = "speech" if lemma in lex["speech_verbs"] else "cognition" if lemma in lex["cognition_verbs"] \
             else None
         if kind is None:
@@ -231,19 +256,31 @@ def verb_cues(doc) -> list[Attribution]:
 
 
 def adjective_cues(doc) -> list[Attribution]:
-    """Stance adjectives with a clause: "Ayres is skeptical Trump can ...", "I am aware that ..."."""
+    """Stance adjectives with a clause or a prepositional object: "Ayres is skeptical Trump can ...",
+    "I am aware that ...", "she is critical of the deal"."""
+    preps = lexicon()["prep_adjectives"]
     out = []
     for tok in doc:
-        if tok.pos_ != "ADJ" or tok.dep_ != "acomp" or tok.lemma_.lower() not in STANCE_ADJECTIVES:
+        lemma = lemma_of(tok)
+        if tok.pos_ != "ADJ" or tok.dep_ != "acomp" \
+                or lemma not in STANCE_ADJECTIVES and lemma not in preps and lemma not in EAGER_ADJECTIVES:
             continue
         be = tok.head
         comp = next((c for c in list(tok.children) + list(be.children) if c.dep_ == "ccomp"), None)
-        span = _span_of(doc, comp, tok) if comp is not None else None
+        if comp is None and lemma in EAGER_ADJECTIVES:  # "is eager to control ..."
+            comp = next((c for c in tok.children if c.dep_ == "xcomp"), None)
+        prep = next((c for c in tok.children if c.dep_ == "prep" and c.lower_ in preps.get(lemma, ())), None)
+        if comp is None and prep is not None:
+            comp = next((c for c in prep.children if c.dep_ in ("pobj", "pcomp")), None)
+        span = _span_of(doc, comp, tok, shortest=1 if comp.pos_ in ("PROPN", "PRON") else 2, detach=prep is not None) \
+            if comp is not None else None
         if span is None:
             continue
         subj = subject_of(be)
         if subj is not None and subj.lower_ == "it":  # "it is obvious that ...": no source
             subj = None
+        if subj is None and comp.dep_ != "ccomp":
+            continue  # "critical of ...", "eager to ..." attribute only with a named holder
         out.append(Attribution(span[0], span[1], (tok.idx, tok.idx + len(tok)), "cognition",
                                np_span(subj) if subj is not None else None, subj,
                                confidence=0.5, pattern="adjective", cue_token=tok))
@@ -254,18 +291,40 @@ def sourceless_cues(doc) -> list[Attribution]:
     """Attributions without a source: "X seems to ...", "X is expected / said / believed to ..."."""
     out = []
     for tok in doc:
-        lemma = tok.lemma_.lower()
+        lemma = lemma_of(tok)
         passive = any(c.dep_ == "auxpass" for c in tok.children)
         if tok.pos_ != "VERB" or not (lemma in SEEM_CUES or passive and lemma in PASSIVE_CUES) \
                 or any(c.dep_ == "agent" for c in tok.children):
             continue
         comp = next((c for c in tok.children if c.dep_ == "xcomp"), None)
-        # the content is the whole proposition: "[he] appeared [to be laying the groundwork]"
+        if comp is None:
+            continue
+        # the content is the proposition, split around its cue: "[he] appeared [to be laying ...]"
         subj = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-        span = _span_of(doc, comp, tok, subj) if comp is not None else None
-        if span is not None:
-            out.append(Attribution(span[0], span[1], (tok.idx, tok.idx + len(tok)), "cognition", None,
-                                   confidence=0.4, pattern="sourceless", cue_token=tok))
+        for part, shortest in ((subj, 1), (comp, 2)):
+            span = _span_of(doc, part, tok, shortest=shortest) if part is not None else None
+            if span is not None:
+                out.append(Attribution(span[0], span[1], (tok.idx, tok.idx + len(tok)), "cognition", None,
+                                       confidence=0.4, pattern="sourceless", cue_token=tok))
+    return out
+
+
+def adverb_cues(doc) -> list[Attribution]:
+    """Hedging adverbs attributing without a source: "[Bloomberg] reportedly [considering a run]"."""
+    out = []
+    for tok in doc:
+        if tok.lower_ not in SOURCELESS_ADVERBS or tok.dep_ != "advmod" or tok.head.pos_ not in ("VERB", "AUX"):
+            continue
+        lo, hi = _paragraph_tokens(doc, tok)
+        clause = [t.i for t in tok.head.subtree if lo <= t.i < hi and t.i != tok.i]
+        # the content is the clause around the cue, in two parts when the cue splits it
+        for part in ([i for i in clause if i < tok.i], [i for i in clause if i > tok.i]):
+            if not part:
+                continue
+            i, j = _trim(doc, min(part), max(part) + 1)
+            if j > i and any(t.is_alpha for t in doc[i:j]):
+                out.append(Attribution(*char_range(doc, i, j), (tok.idx, tok.idx + len(tok)), "speech", None,
+                                       confidence=0.4, pattern="adverb", cue_token=tok))
     return out
 
 
@@ -276,31 +335,46 @@ def object_cues(doc) -> list[Attribution]:
     for tok in doc:
         if tok.pos_ != "VERB" or any(c.dep_ == "ccomp" for c in tok.children):
             continue
-        lemma = tok.lemma_.lower()
+        lemma = lemma_of(tok)
         obj = pred = None
         preps = lex["prep_verbs"].get(lemma, ())
+        mark = None
         for c in tok.children:
             if c.dep_ == "prep" and c.lower_ in preps:
                 obj = next((p for p in c.children if p.dep_ in ("pobj", "pcomp")), None)
+            # "calling for the US to step up ...": the preposition parsed as the mark of a clause
+            elif c.dep_ == "advcl" and c.i > tok.i:
+                mark = next((m for m in c.children if m.dep_ == "mark" and m.lower_ in preps), None)
+                obj = c if mark is not None else obj
+        if lemma in XCOMP_CUES and any(c.dep_ == "xcomp" for c in tok.children):
+            continue  # "called on the US to lead": the infinitive is the content (verb_cues)
         if obj is None and lemma in lex["object_verbs"]:
             # "called the suspension 'arbitrary'", "described him as a leader": object and predicate
             objs = [c for c in tok.children if c.dep_ in ("dobj", "oprd")]
             obj = objs[0] if objs else None
             pred = next((c for c in tok.children if c.i != getattr(obj, "i", -1)
                          and (c.dep_ == "oprd" or c.dep_ == "prep" and c.lower_ == "as")), None)
-        if obj is None or obj.pos_ == "PRON" and pred is None or lemma in PREDICATE_CUES and pred is None \
-                and obj.dep_ == "dobj":
+        passive = obj is None and lemma in lex["object_verbs"] and any(c.dep_ == "auxpass" for c in tok.children)
+        if passive:  # "[Farook's name] was announced (by the police)": the source may go unsaid
+            obj = next((c for c in tok.children if c.dep_ == "nsubjpass"), None)
+        # a pronoun is content only when it refers to something said or someone judged
+        # ("endorsed him", "which she shares"), not an "it" or "something"
+        if obj is None or obj.pos_ == "PRON" and pred is None and obj.lower_ not in OBJECT_PRONOUNS \
+                or lemma in PREDICATE_CUES and pred is None and obj.dep_ == "dobj":
             continue
         subj = subject_of(tok)
-        if subj is None or (subj.pos_ == "PRON" and not plausible_source(subj)):
+        if subj is None and not passive or subj is not None and subj.pos_ == "PRON" and not plausible_source(subj):
             continue
-        span = _span_of(doc, obj, tok, pred)
+        # a bare name is content too: "endorsed Cruz", "support Clinton"
+        span = _span_of(doc, obj, tok, pred, shortest=1 if obj.pos_ in ("PROPN", "PRON") else 2, detach=mark is None)
         if span is None:
             continue
+        if mark is not None and span[0] == mark.idx:
+            span = (mark.nbor().idx, span[1])
         out.append(Attribution(
             span[0], span[1], (tok.idx, tok.idx + len(tok)),
-            "cognition" if lemma in lex["cognition_verbs"] else "speech", np_span(subj), subj,
-            confidence=0.5, pattern="object", cue_token=tok))
+            "cognition" if lemma in lex["cognition_verbs"] else "speech", np_span(subj) if subj is not None else None,
+            subj, confidence=0.5, pattern="object", cue_token=tok))
     return out
 
 
@@ -390,24 +464,31 @@ def noun_cues(doc) -> list[Attribution]:
     for tok in doc:
         if tok.pos_ != "NOUN":
             continue
-        lemma = tok.lemma_.lower()
+        lemma = lemma_of(tok)
         kind = "speech" if lemma in lex["speech_nouns"] else "cognition" if lemma in lex["cognition_nouns"] \
-            else None
+            else "speech" if lemma in lex["prep_nouns"] else None
         if kind is None:
             continue
-        comp = next((c for c in tok.children if c.dep_ in ("acl", "ccomp")
-                     and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)), None)
+        # "the claim that ...", "his promise to repeal ...", "her support for the bill"
+        comp = next((c for c in tok.children if c.dep_ in ("acl", "ccomp") and any(
+            m.dep_ == "mark" and m.lower_ == "that" or m.dep_ == "aux" and m.lower_ == "to" for m in c.children)),
+            None)
+        if comp is None:
+            prep = next((c for c in tok.children if c.dep_ == "prep" and c.lower_ in lex["prep_nouns"].get(lemma, ())),
+                        None)
+            comp = next((c for c in prep.children if c.dep_ in ("pobj", "pcomp")), None) if prep is not None else None
         if comp is None or comp.left_edge.i < tok.i:
             continue
-        span = _span_of(doc, comp, tok)
+        span = _span_of(doc, comp, tok, shortest=1 if comp.pos_ == "PROPN" else 2, detach=comp.pos_ != "VERB")
         if span is None:
             continue
         src = next((c for c in tok.children if c.dep_ == "poss"), None)
         if src is None:
             by = next((c for c in tok.children if c.dep_ == "prep" and c.lower_ in ("by", "from")), None)
             src = next((c for c in by.children if c.dep_ == "pobj"), None) if by is not None else None
-        if src is None and tok.dep_ == "dobj":
-            src = subject_of(tok.head)
+        if src is None and tok.dep_ == "dobj" or src is not None and src.pos_ == "PRON" and tok.dep_ == "dobj":
+            # "He reiterated his support for ...": the clause's subject is the mention annotated
+            src = subject_of(tok.head) or src
         if src is None:
             continue
         out.append(Attribution(
@@ -523,7 +604,7 @@ def extract(doc, text: str, nested: bool = False) -> tuple[list[Attribution], li
     ``nested``: keep attributions whose cue is inside a direct quote ("I think ..." within a quote).
     """
     cands = (verb_cues(doc) + object_cues(doc) + parenthetical_cues(doc) + colon_cues(doc)
-             + adjective_cues(doc) + sourceless_cues(doc) + according_to(doc) + noun_cues(doc))
+             + adjective_cues(doc) + sourceless_cues(doc) + adverb_cues(doc) + according_to(doc) + noun_cues(doc))
     quotes = quote_spans(text)
     q_starts = [q.start for q in quotes]
     q_longest = max((q.end - q.start for q in quotes), default=0)
@@ -598,7 +679,7 @@ def extract(doc, text: str, nested: bool = False) -> tuple[list[Attribution], li
         prev = _previous(prev_direct, cands, q.start)
         if att is None and prev is not None and _close(text, prev, q.start):
             att = _copy(prev, q, 0.7, "quote+previous")
-        if att is None:
+        if att is None and False:
             att = _cue_after(doc, tokens[-1], q, text, taken_cues)
         if att is None and prev is not None and _close(text, prev, q.start, loose=True):
             att = _copy(prev, q, 0.5, "quote+previous")

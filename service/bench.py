@@ -3,7 +3,8 @@
 Phases: (a) in-process throughput (``analyze_documents``, batched with ``nlp.pipe``) and the time
 of one document alone; (b) end-to-end throughput HTTP → Celery → Redis with the configured
 workers; (c) POST-to-``done`` latency at a fixed open-loop arrival rate, and on an idle service;
-(d) Redis memory per stored document against the size of its JSON result. A real Redis
+(d) Redis memory per stored document against the size of its JSON result; plus the CPU time
+per document of each side, which stays comparable when other programs load the machine. A real Redis
 (append-only, as in production), a worker and the API run as child processes and are stopped at
 the end, whatever happens. Times come from the bodies (``completed_at``) so polling adds nothing.
 """
@@ -340,7 +341,7 @@ def _table(rows: list[tuple[str, str, str]]) -> str:
 @click.option("--fast", is_flag=True, help="CI mode: the seeds twice, short phases (< 1 minute).")
 @click.option("--docs", "n_docs", type=int, help="Documents per throughput run (default 200; --fast 10).")
 @click.option("--rate", type=float, help="Open-loop arrival rate, docs/s (default: 50% of the measured service throughput).")
-@click.option("--seconds", type=float, help="Length of the open-loop phase (default 30; --fast 6).")
+@click.option("--seconds", type=float, help="Length of the open-loop phase in seconds (default 30; --fast 4).")
 @click.option("--concurrency", type=int, help="Worker processes (default: NEWSDESK_WORKER_CONCURRENCY or one per CPU).")
 @click.option("--worker-arg", "worker_args", multiple=True,
               help="Extra argument for `celery worker`, to try a setting (e.g. --worker-arg=--prefetch-multiplier=4).")

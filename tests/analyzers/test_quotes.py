@@ -307,3 +307,50 @@ def test_split_quote_and_short_reply(analyze):
     second, reply = find(r, "agreed to meet again"), find(r, '"No,"')
     assert second["type"] == "direct" and "Ana Kovac" in who(second)
     assert reply["type"] == "direct" and reply["speaker"]["text"] == "she" and "Ana Kovac" in who(reply)
+
+
+def test_sourceless_content_is_split_around_its_cue(analyze):
+    r = quotes_of(analyze, "The new mayor seems to be losing support among young voters.")
+    subject, rest = find(r, "The new mayor"), find(r, "losing support")
+    assert subject["text"] == "The new mayor" and rest["text"].startswith("to be losing")
+    assert subject["cue"]["text"] == rest["cue"]["text"] == "seems" and rest["speaker"] is None
+
+
+def test_hedging_adverb_cue(analyze):
+    r = quotes_of(analyze, "The minister reportedly plans to resign next week.")
+    q = find(r, "plans to resign")
+    assert q["cue"]["text"] == "reportedly" and q["speaker"] is None and q["type"] == "indirect"
+
+
+def test_call_for_clause_and_refusal(analyze):
+    r = quotes_of(analyze, "The senator is calling for the government to raise the minimum wage.")
+    q = find(r, "raise the minimum wage")
+    assert q["text"].startswith("the government") and q["cue"]["text"] == "calling"
+    assert q["speaker"]["text"] == "The senator"
+    q = find(quotes_of(analyze, "The company refused to comment on the report."), "to comment")
+    assert q["cue"]["text"] == "refused" and q["speaker"]["text"] == "The company"
+
+
+def test_nominal_cue_with_infinitive_and_preposition(analyze):
+    q = find(quotes_of(analyze, "Mayor Ana Ruiz's promise to rebuild the bridge won applause."), "rebuild")
+    assert q["cue"]["text"] == "promise" and "Ana Ruiz" in q["speaker"]["text"]
+    r = quotes_of(analyze, "The union welcomed the governor's support for the new hospital.")
+    assert any(q["text"] == "the new hospital" and q["cue"]["text"] == "support" for q in r["quotes"])
+
+
+def test_object_cue_names_pronouns_and_passives(analyze):
+    r = quotes_of(analyze, "The governor endorsed Tom Brady, who has since left the party, in the primary.")
+    q = find(r, "Tom Brady")
+    assert q["text"] == "Tom Brady" and q["speaker"]["text"] == "The governor"  # not the relative clause
+    q = find(quotes_of(analyze, "Several unions backed him in the primary."), "him")
+    assert q["text"] == "him" and q["cue"]["text"] == "backed"
+    q = find(quotes_of(analyze, "The plan was criticized by several senators."), "The plan")
+    assert q["cue"]["text"] == "criticized" and q["speaker"]["text"] == "several senators"
+    r = quotes_of(analyze, "The company raised ten million dollars last year.")
+    assert r["quotes"] == []
+
+
+def test_stance_adjective_with_preposition(analyze):
+    q = find(quotes_of(analyze, "Senator Maria Lopez is highly critical of the trade deal."), "the trade deal")
+    assert q["cue"]["text"] == "critical" and "Maria Lopez" in q["speaker"]["text"]
+    assert quotes_of(analyze, "The deal is critical for the region's economy.")["quotes"] == []
