@@ -296,7 +296,8 @@ def sourceless_cues(doc) -> list[Attribution]:
         if tok.pos_ != "VERB" or not (lemma in SEEM_CUES or passive and lemma in PASSIVE_CUES) \
                 or any(c.dep_ == "agent" for c in tok.children):
             continue
-        comp = next((c for c in tok.children if c.dep_ == "xcomp"), None)
+        comp = next((c for c in tok.children if c.dep_ == "xcomp"
+                     or lemma in SEEM_CUES and c.dep_ in ("acomp", "oprd", "attr")), None)  # "seemed so stark"
         if comp is None:
             continue
         # the content is the proposition, split around its cue: "[he] appeared [to be laying ...]"
@@ -379,11 +380,14 @@ def object_cues(doc) -> list[Attribution]:
 
 
 def parenthetical_cues(doc) -> list[Attribution]:
-    """A speech verb inserted in or after its content: "Far too many, Barden says, have died"."""
+    """A speech or cognition verb inserted in or after its content: "Far too many, Barden says, have died",
+    "Such a move could alienate his backers, her allies believe"."""
     lex = lexicon()
     out = []
     for tok in doc:
-        if tok.pos_ != "VERB" or tok.dep_ != "parataxis" or tok.lemma_.lower() not in lex["speech_verbs"] \
+        lemma = lemma_of(tok)
+        kind = "speech" if lemma in lex["speech_verbs"] else "cognition" if lemma in lex["cognition_verbs"] else None
+        if tok.pos_ != "VERB" or tok.dep_ != "parataxis" or kind is None \
                 or any(c.dep_ in ("ccomp", "dobj", "xcomp") for c in tok.children):
             continue
         subj = subject_of(tok)
@@ -397,7 +401,7 @@ def parenthetical_cues(doc) -> list[Attribution]:
                 continue
             i, j = _trim(doc, min(part), max(part) + 1)
             if j - i >= 2:
-                out.append(Attribution(*char_range(doc, i, j), (tok.idx, tok.idx + len(tok)), "speech",
+                out.append(Attribution(*char_range(doc, i, j), (tok.idx, tok.idx + len(tok)), kind,
                                        np_span(subj), subj, confidence=0.7, pattern="parenthetical",
                                        cue_token=tok))
     return out
@@ -458,7 +462,8 @@ def according_to(doc) -> list[Attribution]:
 
 
 def noun_cues(doc) -> list[Attribution]:
-    """Nominal cues with a that-clause: "X's statement that ...", "the belief that ..."."""
+    """Nominal cues with a that-clause, an infinitive or a prepositional object: "X's statement that ...",
+    "his promise to ...", "her support for ..."."""
     lex = lexicon()
     out = []
     for tok in doc:
@@ -473,7 +478,9 @@ def noun_cues(doc) -> list[Attribution]:
         comp = next((c for c in tok.children if c.dep_ in ("acl", "ccomp") and any(
             m.dep_ == "mark" and m.lower_ == "that" or m.dep_ == "aux" and m.lower_ == "to" for m in c.children)),
             None)
-        if comp is None:
+        # "her support for the bill" as a clause's subject; as an object it is usually part of the
+        # content of the clause's own cue ("Smith criticized her support for ...")
+        if comp is None and tok.dep_ in ("nsubj", "nsubjpass", "ROOT", "appos"):
             prep = next((c for c in tok.children if c.dep_ == "prep" and c.lower_ in lex["prep_nouns"].get(lemma, ())),
                         None)
             comp = next((c for c in prep.children if c.dep_ in ("pobj", "pcomp")), None) if prep is not None else None
@@ -486,7 +493,7 @@ def noun_cues(doc) -> list[Attribution]:
         if src is None:
             by = next((c for c in tok.children if c.dep_ == "prep" and c.lower_ in ("by", "from")), None)
             src = next((c for c in by.children if c.dep_ == "pobj"), None) if by is not None else None
-        if src is None and tok.dep_ == "dobj" or src is not None and src.pos_ == "PRON" and tok.dep_ == "dobj":
+        if tok.dep_ == "dobj" and (src is None or src.pos_ == "PRON"):
             # "He reiterated his support for ...": the clause's subject is the mention annotated
             src = subject_of(tok.head) or src
         if src is None:
@@ -616,6 +623,8 @@ def extract(doc, text: str, nested: bool = False) -> tuple[list[Attribution], li
     by_start = sorted(range(len(cands)), key=lambda k: cands[k].start)
     c_starts = [cands[k].start for k in by_start]
     c_longest = max((a.end - a.start for a in cands), default=0) + 2
+    spoken = sorted((a for a in cands if a.speaker is not None), key=lambda a: a.end)
+    spoken_ends = [a.end for a in spoken]
     result: list[Attribution] = []
     scare: list[tuple[int, int]] = []
     used: set[int] = set()
@@ -676,10 +685,10 @@ def extract(doc, text: str, nested: bool = False) -> tuple[list[Attribution], li
                 taken_cues.add(verb.i)
                 att = Attribution(q.start, q.end, (verb.idx, verb.idx + len(verb)), "speech", np_span(subj),
                                   subj, confidence=0.85, pattern="quote+near", direct=True, cue_token=verb)
-        prev = _previous(prev_direct, cands, q.start)
+        prev = _previous(prev_direct, spoken, spoken_ends, q.start)
         if att is None and prev is not None and _close(text, prev, q.start):
             att = _copy(prev, q, 0.7, "quote+previous")
-        if att is None and False:
+        if att is None:
             att = _cue_after(doc, tokens[-1], q, text, taken_cues)
         if att is None and prev is not None and _close(text, prev, q.start, loose=True):
             att = _copy(prev, q, 0.5, "quote+previous")
@@ -716,11 +725,15 @@ def _add_direct(att: Attribution, chain: list[Attribution], result: list[Attribu
     chain.append(att)
 
 
-def _previous(prev_direct: Attribution | None, cands: list[Attribution], pos: int) -> Attribution | None:
-    """The attribution with a speaker that ends last before ``pos``."""
+def _previous(prev_direct: Attribution | None, spoken: list[Attribution], ends: list[int],
+              pos: int) -> Attribution | None:
+    """The attribution with a speaker that ends last before ``pos``: ``prev_direct`` or one of
+    ``spoken`` (candidates with a speaker, sorted by their ``ends``), found by bisection."""
     best = prev_direct if prev_direct is not None and prev_direct.end <= pos else None
-    for a in cands:
-        if a.speaker is not None and a.end <= pos and (best is None or a.end > best.end):
+    k = bisect.bisect_right(ends, pos)
+    if k:
+        a = spoken[bisect.bisect_left(ends, ends[k - 1])]  # the first of those ending there
+        if a.end <= pos and (best is None or a.end > best.end):
             best = a
     return best
 

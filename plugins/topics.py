@@ -174,12 +174,17 @@ def sigmoid(x: float) -> float:
 
 class NBSVM:
     """One-vs-rest linear SVMs over features scaled by naive-Bayes log-count ratios (NBSVM, Wang &
-    Manning 2012), with a softmax temperature fitted on cross-validated scores for calibration."""
+    Manning 2012), blended with a complement naive Bayes (Rennie et al. 2003) over the same features.
+    Both are linear, so the blend folds into one weight matrix; the blend weight and the softmax
+    temperatures are fitted on cross-validated scores."""
 
-    def __init__(self, C: float = 0.5, alpha: float = 0.5, seed: int = 13):
-        self.C, self.alpha, self.seed = C, alpha, seed
+    BLEND_GRID = np.round(np.linspace(0.0, 1.0, 21), 2)
+
+    def __init__(self, C: float = 0.5, alpha: float = 0.5, nb_alpha: float = 0.1, seed: int = 13):
+        self.C, self.alpha, self.nb_alpha, self.seed = C, alpha, nb_alpha, seed
 
     def _fit_weights(self, X, y, sample_weight):
+        from sklearn.naive_bayes import ComplementNB
         from sklearn.svm import LinearSVC
 
         binary = (X > 0).astype(np.float32)
@@ -193,7 +198,10 @@ class NBSVM:
                                                                    sample_weight=sample_weight)
             weights.append(svm.coef_[0] * ratio)  # folded: X @ (coef * ratio) == (X * ratio) @ coef
             biases.append(svm.intercept_[0])
-        return np.array(weights, dtype=np.float32), np.array(biases, dtype=np.float32)
+        # Complement NB's joint log-likelihood is X @ feature_log_prob_.T (no prior with 2+ classes).
+        nb = ComplementNB(alpha=self.nb_alpha).fit(X, y, sample_weight=sample_weight)
+        return (np.array(weights, dtype=np.float32), np.array(biases, dtype=np.float32),
+                nb.feature_log_prob_.astype(np.float32))
 
     def fit(self, X, y, sample_weight=None):
         from sklearn.model_selection import StratifiedKFold
@@ -201,15 +209,29 @@ class NBSVM:
         y = np.asarray(y)
         self.classes_ = np.array(sorted(set(y)))
         sample_weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight)
-        scores = np.zeros((len(y), len(self.classes_)))
+        svm_scores = np.zeros((len(y), len(self.classes_)))
+        nb_scores = np.zeros_like(svm_scores)
         for train, test in StratifiedKFold(5, shuffle=True, random_state=self.seed).split(X, y):
-            w, b = self._fit_weights(X[train], y[train], sample_weight[train])
-            scores[test] = X[test] @ w.T + b
+            w, b, v = self._fit_weights(X[train], y[train], sample_weight[train])
+            svm_scores[test] = X[test] @ w.T + b
+            nb_scores[test] = X[test] @ v.T
         truth = np.searchsorted(self.classes_, y)
-        self.temperature = min(np.geomspace(0.05, 5, 60), key=lambda t: self._nll(scores / t, truth))
-        self.cv_probabilities_ = self._softmax(scores / self.temperature)  # for the trainer; dropped before saving
-        self.weights, self.biases = self._fit_weights(X, y, sample_weight)
+        t_svm, t_nb = (self._temperature(s, truth) for s in (svm_scores, nb_scores))
+
+        def blended(share):
+            return (1 - share) * svm_scores / t_svm + share * nb_scores / t_nb
+
+        # The blend weight with the best cross-validated accuracy (the smaller one on ties).
+        self.blend = float(max(self.BLEND_GRID, key=lambda s: ((blended(s).argmax(1) == truth).mean(), -s)))
+        self.temperature = self._temperature(blended(self.blend), truth)
+        self.cv_probabilities_ = self._softmax(blended(self.blend) / self.temperature)  # for the trainer; dropped before saving
+        w, b, v = self._fit_weights(X, y, sample_weight)
+        self.weights = ((1 - self.blend) / t_svm * w + self.blend / t_nb * v).astype(np.float32)
+        self.biases = ((1 - self.blend) / t_svm * b).astype(np.float32)
         return self
+
+    def _temperature(self, scores, truth) -> float:
+        return float(min(np.geomspace(0.05, 5, 60), key=lambda t: self._nll(scores / t, truth)))
 
     @staticmethod
     def _softmax(z):

@@ -151,7 +151,7 @@ def worker(celery_args):
     concurrency = settings.worker_concurrency or os.cpu_count() or 1
     os.execvp(sys.executable, [sys.executable, "-m", "celery", "-A", "service.worker", "worker",
                                "--loglevel", settings.log_level, "--concurrency", str(concurrency),
-                               "--prefetch-multiplier", "1", *celery_args])
+                               "--prefetch-multiplier", str(settings.worker_prefetch), *celery_args])
 
 
 @main.command()

@@ -76,6 +76,8 @@ class Settings:
     analyzer_time_limit: float = 60.0  # default per-analyzer limit, seconds
     visibility_timeout: int = 3600
     worker_concurrency: int = 0  # 0: one per CPU
+    worker_batch_size: int = 8  # documents of one POST /v1/batches parsed together (nlp.pipe)
+    worker_prefetch: int = 8  # messages reserved per child; 1 leaves children idle between tasks
     worker_max_memory_mb: int = 0  # address-space cap per worker child (0: none); a hog gets MemoryError
     key_prefix: str = "newsdesk"
     path_prefix: str = ""  # e.g. /newsdesk when a gateway forwards /newsdesk/v1/... unchanged
@@ -95,7 +97,8 @@ class Settings:
         "redis_url": _url, "broker_url": _url, "max_body_bytes": _int,
         "load_plugins": _list, "block_plugins": _list, "plugin_modules": _list, "disabled_analyzers": _list,
         "result_ttl_seconds": _int, "trace_plugins": _bool, "analyzer_time_limit": _float,
-        "visibility_timeout": _int, "worker_concurrency": _int, "worker_max_memory_mb": _int,
+        "visibility_timeout": _int, "worker_concurrency": _int, "worker_batch_size": _int,
+        "worker_prefetch": _int, "worker_max_memory_mb": _int,
         "path_prefix": _prefix, "proxy_hops": _int, "auth": _bool, "rate_limit_per_minute": _int,
         "batch_max": _int, "idempotency_ttl_seconds": _int, "webhook_allow_private": _bool,
         "webhook_max_attempts": _int, "webhook_backoff_seconds": _float, "recovery_after_seconds": _int,
@@ -131,7 +134,8 @@ class Settings:
                 errors.append(f"{var}={raw!r}: {exc}")
         for name, lo in (("max_body_bytes", 1), ("result_ttl_seconds", 0),
                          ("analyzer_time_limit", 0.001), ("visibility_timeout", 1),
-                         ("worker_concurrency", 0), ("worker_max_memory_mb", 0), ("proxy_hops", 0),
+                         ("worker_concurrency", 0), ("worker_batch_size", 1),
+                         ("worker_prefetch", 1), ("worker_max_memory_mb", 0), ("proxy_hops", 0),
                          ("rate_limit_per_minute", 0), ("batch_max", 1), ("webhook_max_attempts", 1)):
             if name in values and values[name] < lo:
                 errors.append(f"NEWSDESK_{name.upper()}={env['NEWSDESK_' + name.upper()]!r}: must be >= {lo}")

@@ -37,16 +37,27 @@ class Store:
         self._hset_existing = client.register_script(
             "if redis.call('exists', KEYS[1]) == 1 then return redis.call('hset', KEYS[1], unpack(ARGV)) end "
             "return false")
-        # a result and its index entries in one step: KEYS = doc, its index list, index keys...;
-        # ARGV = field, value, doc id, submit score, then (key, score) pairs for the index keys
+        # a result, its index entries and (once every planned section has finished) completed_at
+        # in one step, so no reader sees a finished status without completed_at:
+        # KEYS = doc, its index list, the pending index, index keys...;
+        # ARGV = field, value, doc id, completion time, then one score per index key
         self._save_indexed = client.register_script("""
             if redis.call('exists', KEYS[1]) == 0 then return 0 end
             redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
-            for i = 3, #KEYS do
-                redis.call('zadd', KEYS[i], ARGV[4 + i - 2], ARGV[3])
+            for i = 4, #KEYS do
+                redis.call('zadd', KEYS[i], ARGV[i + 1], ARGV[3])
                 redis.call('sadd', KEYS[2], KEYS[i])
             end
-            return 1""")
+            if redis.call('hexists', KEYS[1], 'completed_at') == 1 then return 2 end
+            for _, n in ipairs(cjson.decode(redis.call('hget', KEYS[1], 'plan'))) do
+                local s = redis.call('hget', KEYS[1], 'result:' .. n)
+                if not s then return 1 end
+                local st = cjson.decode(s)['status']
+                if st ~= 'done' and st ~= 'failed' then return 1 end
+            end
+            redis.call('hset', KEYS[1], 'completed_at', ARGV[4])
+            redis.call('zrem', KEYS[3], ARGV[3])
+            return 2""")
         self._delete_indexed = client.register_script("""
             for _, key in ipairs(redis.call('smembers', KEYS[2])) do redis.call('zrem', key, ARGV[1]) end
             redis.call('zrem', KEYS[3], ARGV[1])
@@ -152,26 +163,25 @@ class Store:
         value = json.dumps(section, ensure_ascii=False)
         score = self.r.zscore(self._submitted(), doc_id) or time.time()
         index: list[tuple[str, float]] = []
+        displays: dict[str, str] = {}
         if section.get("status") == "done":
             for term, display in index_terms(name, section.get("result") or {}):
                 index.append((self._idx(term), score))
                 if display:
-                    self.r.hset(self._idx("entities"), term.split(":", 1)[1], display)
+                    displays[term.split(":", 1)[1]] = display
+            if displays:  # one round trip for all of them, not one per entity
+                self.r.hset(self._idx("entities"), mapping=displays)
             if name == "dates":
                 rec = self.load(doc_id)
                 day = publication_day(section.get("result"), rec["document"] if rec else {})
                 if day is not None:
                     index.append((self._idx("published"), day))
-        self._save_indexed([key, self._doc_index(doc_id), *[k for k, _ in index]],
-                           [f"result:{name}", value, doc_id, score, *[s for _, s in index]])
+        finished = self._save_indexed([key, self._doc_index(doc_id), self._pending(), *[k for k, _ in index]],
+                                      [f"result:{name}", value, doc_id, now_iso(), *[s for _, s in index]])
+        if finished != 2:
+            return None  # sections still to come, or deleted while it was being analysed
         rec = self.load(doc_id)
-        if rec is None:
-            return None  # deleted while it was being analysed
-        status = overall_status(rec["plan"], rec["sections"])
-        if status in ("done", "partial", "failed") and not rec["completed_at"]:
-            self.r.hset(key, "completed_at", now_iso())
-            self.r.zrem(self._pending(), doc_id)
-        return status
+        return overall_status(rec["plan"], rec["sections"]) if rec else None
 
     def reset_sections(self, doc_id: str, names: list[str], plan: list[str]) -> None:
         """Forget the sections of ``names`` (for re-analysis) and record the new plan."""

@@ -24,6 +24,35 @@ def enqueue(document_id: str, names: list[str], request_id: str | None = None) -
     run_analysis.apply_async((document_id, names, request_id), queue=queue_of(pipeline, names[0]))
 
 
+def enqueue_many(document_ids: list[str], names: list[str], request_id: str | None = None) -> None:
+    """Send documents submitted together in tasks of ``worker_batch_size``, parsed together."""
+    ext = current_app.extensions["newsdesk"]
+    size = ext.settings.worker_batch_size
+    for i in range(0, len(document_ids), size):
+        chunk = document_ids[i:i + size]
+        if len(chunk) == 1:
+            enqueue(chunk[0], names, request_id)
+        else:
+            run_batch.apply_async((chunk, names, request_id), queue=queue_of(ext.pipeline, names[0]))
+
+
+@shared_task(name="analysis.run_batch", bind=True)
+def run_batch(self, document_ids: list[str], analyzers: list[str], request_id: str | None = None):
+    """Several documents: parse their texts in one ``nlp.pipe`` call, then run each as one task."""
+    ext = current_app.extensions["newsdesk"]
+    pipeline = ext.pipeline
+    recs = [ext.store.load(d) for d in document_ids]
+    docs = [None] * len(recs)
+    if any(pipeline.analyzers[n].meta.needs_parse for n in analyzers if n in pipeline.analyzers):
+        present = [i for i, rec in enumerate(recs) if rec is not None]
+        parsed = pipeline.parse_many([recs[i]["document"].get("text") or "" for i in present], len(present))
+        for i, doc in zip(present, parsed):
+            docs[i] = doc
+    for document_id, rec, doc in zip(document_ids, recs, docs):
+        if rec is not None:
+            _run(self, document_id, analyzers, request_id, doc)
+
+
 @shared_task(name="analysis.run", bind=True)
 def run_analysis(self, document_id: str, analyzers: list[str], request_id: str | None = None):
     """Run the analyzers of ``analyzers`` that belong to this queue, then hand the rest on.
@@ -31,6 +60,10 @@ def run_analysis(self, document_id: str, analyzers: list[str], request_id: str |
     Idempotent per (document, analyzer): sections already finished with the installed
     version are kept, so a redelivered task completes the document once.
     """
+    _run(self, document_id, analyzers, request_id)
+
+
+def _run(task, document_id: str, analyzers: list[str], request_id: str | None, doc=None) -> None:
     ext = current_app.extensions["newsdesk"]
     store, pipeline, pm = ext.store, ext.pipeline, ext.host.pm
     request_id_var.set(request_id)
@@ -48,7 +81,7 @@ def run_analysis(self, document_id: str, analyzers: list[str], request_id: str |
     todo = [n for n in analyzers if n not in missing and not (
         sections.get(n, {}).get("status") in ("done", "failed")
         and sections[n].get("version") == pipeline.analyzers[n].meta.version)]
-    here = (self.request.delivery_info or {}).get("routing_key") or DEFAULT_QUEUE
+    here = (task.request.delivery_info or {}).get("routing_key") or DEFAULT_QUEUE
     mine: list[str] = []
     for name in todo:  # consecutive analyzers of this queue share one parse
         if queue_of(pipeline, name) != here:
@@ -57,14 +90,14 @@ def run_analysis(self, document_id: str, analyzers: list[str], request_id: str |
     rest = todo[len(mine):]
     document = {**rec["document"], "id": document_id}
     done = {n: s for n, s in sections.items() if s.get("status") in ("done", "failed")}
-    store.mark_running(document_id, mine, f"{self.request.hostname}:{os.getpid()}")
+    store.mark_running(document_id, mine, f"{task.request.hostname}:{os.getpid()}")
     status = None
 
     def save(name, section):
         nonlocal status
         status = store.save_result(document_id, name, section)
 
-    pipeline.run(document, mine, results=done, on_result=save)
+    pipeline.run(document, mine, doc=doc, results=done, on_result=save)
     if rest:
         run_analysis.apply_async((document_id, rest, request_id), queue=queue_of(pipeline, rest[0]))
         return

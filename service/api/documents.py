@@ -17,7 +17,7 @@ from ..pipeline import UnknownAnalyzer
 from ..schemas import (BatchIn, BatchOut, DocumentIn, DocumentListOut, DocumentOut, EntityArgs,
                        EntityListOut, ProblemSchema, SearchArgs, SubmitOut)
 from ..store import new_document_id
-from ..tasks import enqueue
+from ..tasks import enqueue, enqueue_many
 from ..webhooks import UnsafeCallback, check_callback_url
 
 log = logging.getLogger(__name__)
@@ -86,8 +86,9 @@ def _check_callback(url):
         raise ProblemError("validation", str(exc), errors={"callback_url": [str(exc)]}) from None
 
 
-def _accept(document: dict) -> dict:
-    """Store a validated document, then enqueue it; return the submission body.
+def _accept(document: dict, deferred: list | None = None) -> dict:
+    """Store a validated document, then enqueue it (or add it to ``deferred``); return the
+    submission body.
 
     A store or broker failure answers 503 and leaves nothing behind, so an accepted
     document is never dropped.
@@ -117,6 +118,10 @@ def _accept(document: dict) -> dict:
         log.error("store unavailable at submit: %s", exc)
         raise ProblemError("service-unavailable", "The document store is unavailable; retry later.",
                            headers=_UNAVAILABLE) from None
+    if deferred is not None:
+        deferred.append((doc_id, plan))
+        return {"id": doc_id, "status": "queued", "plan": plan,
+                "links": {"self": url_for("documents.Document", doc_id=doc_id)}}
     try:
         if plan:
             enqueue(doc_id, plan, g.request_id)
@@ -322,20 +327,51 @@ class Batches(MethodView):
                                errors={"documents": [f"Longer than {limit}."]})
         shared = {k: batch[k] for k in ("analyzers", "callback_url", "dedupe") if batch.get(k) is not None}
         items = []
-        for i, raw in enumerate(batch["documents"]):
-            try:
-                item = raw if isinstance(raw, dict) else {"text": raw} if isinstance(raw, str) else raw
-                accepted = _accept(_validate({**shared, **item} if isinstance(item, dict) else item))
-                items.append({"index": i, "id": accepted["id"], "status": "queued"})
-            except ProblemError as exc:
-                if exc.status >= 500:
-                    raise
-                items.append({"index": i, "id": None, "status": "rejected", "detail": exc.detail,
-                              **({"errors": exc.extensions["errors"]} if "errors" in exc.extensions else {})})
+        deferred: list[tuple[str, list[str]]] = []
+        try:
+            for i, raw in enumerate(batch["documents"]):
+                try:
+                    item = raw if isinstance(raw, dict) else {"text": raw} if isinstance(raw, str) else raw
+                    accepted = _accept(_validate({**shared, **item} if isinstance(item, dict) else item), deferred)
+                    items.append({"index": i, "id": accepted["id"], "status": "queued"})
+                except ProblemError as exc:
+                    if exc.status >= 500:
+                        raise
+                    items.append({"index": i, "id": None, "status": "rejected", "detail": exc.detail,
+                                  **({"errors": exc.extensions["errors"]} if "errors" in exc.extensions else {})})
+            _enqueue_together(deferred)
+        except Exception:
+            _forget(deferred)  # a 503 leaves nothing behind
+            raise
         batch_id = new_document_id()
         submitted = _ext().store.save_batch(batch_id, items)
         body = _batch_body(batch_id, items, submitted)
         return body, 202, {"Location": body["links"]["self"]}
+
+
+def _enqueue_together(deferred: list[tuple[str, list[str]]]) -> None:
+    """Enqueue a batch's documents by plan, so the worker parses them with one ``nlp.pipe``."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for doc_id, plan in deferred:
+        if plan:
+            groups.setdefault(tuple(plan), []).append(doc_id)
+    try:
+        for plan, ids in groups.items():
+            enqueue_many(ids, list(plan), g.request_id)
+    except Exception as exc:
+        log.error("broker unavailable at submit: %s", exc)
+        raise ProblemError("service-unavailable", "The task queue is unavailable; retry later.",
+                           headers=_UNAVAILABLE) from None
+    for doc_id, plan in deferred:
+        log.info("document accepted", extra={"document_id": doc_id, "plan": plan})
+
+
+def _forget(deferred: list[tuple[str, list[str]]]) -> None:
+    for doc_id, _ in deferred:
+        try:
+            _ext().store.delete_document(doc_id)
+        except Exception:
+            log.exception("could not remove the unqueued document")
 
 
 def _batch_body(batch_id, items, submitted):

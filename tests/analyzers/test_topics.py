@@ -179,3 +179,34 @@ def test_eval_smoke(tmp_path):
     assert figures["documents"] == 5
     for key in ("accuracy_at_1", "macro_f1", "baseline_accuracy_at_1", "baseline_macro_f1"):
         assert 0.0 <= figures[key] <= 1.0
+
+
+def test_blend_folds_into_one_linear_model():
+    """The shipped weights equal the explicit blend of the NBSVM and complement NB scores."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from sklearn.naive_bayes import ComplementNB
+
+    from plugins.topics import NBSVM
+
+    rng = np.random.default_rng(0)
+    dense = rng.poisson(0.3, size=(60, 40)).astype(np.float32)
+    y = np.array(["a", "b", "c"] * 20)
+    dense[np.arange(60), np.arange(60) % 3] += 2.0  # one cue word per class, plus noise
+    X = csr_matrix(dense)
+    clf = NBSVM(seed=1).fit(X, y)
+    assert 0.0 <= clf.blend <= 1.0 and clf.temperature > 0
+    assert (clf.classes_[clf.predict_proba(X).argmax(1)] == y).mean() > 0.9
+
+    w, b, _ = clf._fit_weights(X, y, np.ones(len(y)))
+    nb = ComplementNB(alpha=clf.nb_alpha).fit(X, y)
+    # Up to a per-row constant (softmax ignores it), the folded scores are a non-negative
+    # combination of the two models' scores.
+    folded = clf.decision_function(X)
+    svm, nb_scores = X @ w.T + b, nb.predict_log_proba(X)
+    parts = np.column_stack([(svm - svm.mean(1, keepdims=True)).ravel(),
+                             (nb_scores - nb_scores.mean(1, keepdims=True)).ravel()])
+    coef, *_ = np.linalg.lstsq(parts, (folded - folded.mean(1, keepdims=True)).ravel(), rcond=None)
+    assert np.allclose(parts @ coef, (folded - folded.mean(1, keepdims=True)).ravel(), atol=1e-3)
+    assert (coef >= -1e-6).all()
+    assert np.allclose(clf.predict_proba(X).sum(1), 1.0)
