@@ -16,7 +16,6 @@ import redis
 from .indexing import index_terms, norm, publication_day
 from .pipeline import document_body, overall_status
 
-FINISHED = ("done", "failed")
 
 
 def new_document_id() -> str:

@@ -1,5 +1,4 @@
 """Property-based input for every built-in analyzer: no crash, no hang, output fits its schema."""
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
