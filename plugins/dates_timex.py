@@ -552,6 +552,16 @@ def the_period(m, ctx):
     return _span(m.start("det"), m.end(), "DATE", value, None)
 
 
+@rule(r"the\s+(?:full|entire|whole)\s+(?:fiscal\s+)?year\b|the\s+fiscal\s+year\b(?!\s+(?:ended|ending|ends|that|which|to|before|after))")
+def whole_year(m, ctx):
+    """"sales for the full year", "the fiscal year": the year being reported on.
+
+    That is the DCT's year, except for past results reported in the first quarter: the year just ended.
+    """
+    back = ctx.dct is not None and ctx.dct.month <= 3 and ctx.tense(m.start()) == "past"
+    return "DATE", shift(ctx.dct, -1 if back else 0, "Y"), None
+
+
 @rule(r"\b[Tt]he\s+(?:fiscal\s+)?quarter\b")
 def the_quarter(m, ctx):
     """In news "the quarter" is the one just reported: the quarter before the DCT's."""
@@ -872,6 +882,13 @@ def future_ref(m, ctx):
     return "DATE", "FUTURE_REF", None
 
 
+@rule(r"the\s+(?:near|short|medium|long)(?:er)?[\s-]+term\b(?!-|\s+(?!(?:and|or|but|as|is|are|was|were|will|would|"
+      r"could|should|may|might|to|for|in|at|on|with|because|than|if|when|while|since|the|it|we|they)\b)[a-z])")
+def term_ref(m, ctx):
+    """"in the near term", "over the long term": the time ahead (a noun phrase, not "long-term debt")."""
+    return "DATE", "FUTURE_REF", None
+
+
 @rule(rf"(?P<mod>{_APPROX}\s+|(?:shortly\s+)?(?:before|after)\s+)?(?P<h>[012]?\d)(?::(?P<mi>[0-5]\d))?\s*"
       rf"(?P<ap>a\.m\.|p\.m\.|am\b|pm\b|a\.m|p\.m)(?P<tz>{_TZ})?"
       rf"|(?P<mod2>{_APPROX}\s+)?(?<![\d:.,])(?P<h2>[012]?\d):(?P<mi2>[0-5]\d)(?![\d:])(?:\s*(?:hrs|h)\b)?(?P<tz2>{_TZ})?"
@@ -898,6 +915,13 @@ def clock(m, ctx):
         mod = _mod_of(m["mod2"])
     zone = "Z" if re.search(r"UTC|GMT", m["tz"] or m["tz2"] or "", re.I) else ""
     return "TIME", _time_val(ctx, hh, mi, True) + zone, mod
+
+
+@rule(r"(?<![\d.,:$(])(?P<hh>[01]\d|2[0-3])(?P<mi>[0-5]\d)\s*(?P<z>UTC|GMT|hrs\b|hours\s+(?:UTC|GMT))")
+def military_clock(m, ctx):
+    """Wire-service clock times: "0800 UTC", "1430 GMT", "2100 hrs" (not a conversion in brackets)."""
+    zone = "" if m["z"].lower() == "hrs" else "Z"
+    return "TIME", _time_val(ctx, int(m["hh"]), int(m["mi"]), True) + zone, None
 
 
 def _time_val(ctx, hh, mi, has_minutes) -> str:

@@ -7,7 +7,8 @@ from service import analyzer, hookimpl
 
 from .entities_lexicon import lexicon
 from .entities_records import acronym_mentions, cluster, mentions_of, record
-from .entities_spans import assign_roles, candidate_spans, gazetteer, people, repair, trained_ner
+from .entities_spans import (assign_roles, candidate_spans, gazetteer, headlines, people, places, repair,
+                             trained_ner)
 
 
 class MentionSchema(Schema):
@@ -40,7 +41,7 @@ class Output(Schema):
 def entities(document: dict, context) -> dict:
     """Tag, repair, merge and rank the entities of ``context.doc``."""
     doc = context.doc
-    spans = people(doc, gazetteer(doc, repair(doc, candidate_spans(doc))))
+    spans = places(doc, people(doc, gazetteer(doc, headlines(doc, repair(doc, candidate_spans(doc))))))
     assign_roles(doc, spans)
     mentions = mentions_of(doc, spans)
     defined = acronym_mentions(doc, spans, mentions)

@@ -35,6 +35,7 @@ class Lexicon:
     country_names: dict[str, str]        # ISO alpha-2 -> canonical short name
     demonyms: dict[str, str]             # lower-cased demonym -> ISO alpha-2
     organizations: dict[str, str]        # lower-cased name or alias -> canonical name
+    places: frozenset[str]               # GeoNames city and US state names, case as written
 
 
 def _country_forms(country) -> list[str]:
@@ -79,7 +80,12 @@ def lexicon() -> Lexicon:
     for name, aliases in gazetteer["organizations"].items():
         for form in (name, *aliases):
             organizations[form.lower()] = name
-    return Lexicon(countries, names, demonyms, organizations)
+    places = {line for line in (DATA / "places.txt").read_text(encoding="utf-8").splitlines()
+              if line and not line.startswith("#")}
+    # the parts of a compound territory name are places too: "Metohija", "Herzegovina", "Tobago"
+    places |= {part.title() for key in countries if " and " in key
+               for part in key.split(" and ") if part.strip() and " " not in part.strip()}
+    return Lexicon(countries, names, demonyms, organizations, frozenset(places))
 
 
 def is_acronym(text: str) -> bool:

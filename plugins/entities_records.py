@@ -101,6 +101,10 @@ def acronym_mentions(doc, spans: list[Span], mentions: list[Mention]) -> dict[st
         matches = {initials(mentions[k].text): k for k in multiword if initials(mentions[k].text) == caps}
         if len(matches) == 1:
             defined[acr] = next(iter(matches.values()))
+    for m in mentions:  # an acronym has the type of the name it stands for ("BiH" is a place)
+        k = defined.get(m.text)
+        if k is not None and mentions[k].label in TYPES:
+            m.label, m.code = mentions[k].label, mentions[k].code
     for token in doc:  # uses of a defined acronym the NER did not tag
         acr = _bare(token.text)
         k = defined.get(acr)

@@ -17,6 +17,11 @@ NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC"}) | SHIPPED_EXTRA
 LOCATION_LABELS = frozenset({"GPE", "LOC", "FAC"})
 EDGE_JUNK = frozenset({"'s", "’s", "'", "’", '"', "“", "”", "(", ")", ",", ":", ";", "-", "–", "—", "."})
 MAX_GAZETTEER_TOKENS = 8
+#: Last words of event names that the NER may type as places or persons.
+EVENT_HEADS = frozenset({"week", "summit", "conference", "forum", "festival", "expo", "olympics"})
+#: Words that name a body when used alone and capitalised, never a place.
+BODIES = frozenset({"alliance", "union", "council", "commission", "assembly", "parliament", "government",
+                    "ministry", "committee", "federation", "league", "coalition"})
 
 
 @dataclass
@@ -206,10 +211,15 @@ def gazetteer(doc, spans: list[Span]) -> list[Span]:
         key = doc[span.start:span.end].text.lower()
         if key in lex.organizations:
             span.label = "ORG"
-        elif span.label in LOCATION_LABELS and key in lex.countries:
-            span.code = lex.countries[key]
+        elif key in lex.countries and span.label in LOCATION_LABELS | {"ORG"}:
+            # a country named as a whole is the place, also as a national team ("Bulgaria beat Israel")
+            span.label, span.code = ("GPE" if span.label == "ORG" else span.label), lex.countries[key]
         elif key in lex.demonyms and (span.label in ("NORP", "MISC") or span.end - span.start == 1):
             span.label, span.code = "NORP", lex.demonyms[key]
+        elif span.label in LOCATION_LABELS | {"PERSON"} and doc[span.end - 1].lower_ in EVENT_HEADS:
+            span.label = "EVENT"  # "NATO Week", "Belgrade Security Conference"
+        elif span.label in LOCATION_LABELS and span.end - span.start == 1 and key in BODIES:
+            span.label = "ORG"  # "the Alliance", "the Council": a body named by its kind
     owner = {i: s for s in spans for i in range(s.start, s.end)}
     text = doc.text
     starts = [t.idx for t in doc]
@@ -224,6 +234,10 @@ def gazetteer(doc, spans: list[Span]) -> list[Span]:
             if key not in lex.organizations and key not in lex.countries and key not in lex.demonyms:
                 continue
             inside = {id(owner[j]): owner[j] for j in range(i, i + n) if j in owner}.values()
+            if n > 1 and key in lex.countries:  # a person the NER starts inside a known place name is
+                cut = [s for s in inside if s.label == "PERSON" and i < s.start < i + n < s.end]
+                inside = [s for s in inside if s not in cut]  # junk: "Kosovo and [Metohija Strengthening]"
+                spans = [s for s in spans if s not in cut]
             # a longer known name may absorb the NER's pieces ("Kosovo" "and" "Metohija"), never cut them
             if inside and (n == 1 or any(s.start < i or s.end > i + n for s in inside)):
                 continue
@@ -281,3 +295,91 @@ def people(doc, spans: list[Span]) -> list[Span]:
             span.start -= 1
             taken.add(span.start)
     return sorted(spans, key=lambda s: s.start)
+
+
+#: Prepositions after which a known city name is a place ("talks in Ohrid").
+LOCATIVE = frozenset({"in", "from", "near", "outside"})
+
+
+def places(doc, spans: list[Span]) -> list[Span]:
+    """Known city names the NER took for persons become places; untagged ones after "in"/"from" are added.
+
+    One sense per text: a name stays a person everywhere if the shipped NER calls it a person, or
+    any use of it follows a title or is part of a longer person name ("Jackson" beside "Michael Jackson").
+    """
+    known = lexicon().places
+    shipped = {(e.start, e.end): e.label_ for e in doc.ents}
+    persons = [s for s in spans if s.label == "PERSON"]
+    evidence = {w for s in persons if s.end - s.start > 1 for w in doc[s.start:s.end].text.split()}
+    evidence |= {doc[s.start:s.end].text for s in persons
+                 if s.role or _after_title(doc, s.start) or shipped.get((s.start, s.end)) == "PERSON"}
+    for span in persons:
+        text = doc[span.start:span.end].text
+        if text in known and text not in evidence:
+            span.label = "GPE"
+    taken = {i for s in spans for i in range(s.start, s.end)}
+    for t in doc:
+        if (t.i in taken or not t.is_title or t.i == 0 or doc[t.i - 1].lower_ not in LOCATIVE
+                or t.ent_type_ in ("DATE", "TIME", "PERSON", "ORG")):
+            continue
+        for n in (3, 2, 1):
+            if (t.i + n <= len(doc) and not taken.intersection(range(t.i, t.i + n))
+                    and doc[t.i:t.i + n].text in known and doc[t.i + n - 1].pos_ == "PROPN"):
+                spans.append(Span(t.i, t.i + n, "GPE"))
+                taken.update(range(t.i, t.i + n))
+                break
+    return sorted(spans, key=lambda s: s.start)
+
+
+#: Share buttons and photo credits glued to names by page scrapers ("Tweet Share Tanjug", "Pool Photo").
+BOILERPLATE = frozenset({"tweet", "share", "photo", "photos", "pool", "email", "print", "video"})
+#: Headlines, kickers and bylines stand in the first lines of a page.
+HEADLINE_LINES = 3
+
+
+def _title_case_lines(doc) -> list[tuple[int, int]]:
+    """Character ranges of headline-like lines among the first three: mostly capitalised (not all-caps)
+    words, no digits, no sentence-final punctuation, not continued in lower case on the next line."""
+    out, offset, seen = [], 0, 0
+    lines = doc.text.split("\n")
+    for n, line in enumerate(lines):
+        if seen == HEADLINE_LINES:
+            break
+        seen += bool(line.strip())
+        words = [w for w in line.split() if any(c.isalpha() for c in w)]
+        caps = [w for w in words if w[0].isupper() and not w.isupper()]
+        after = next((rest.lstrip() for rest in lines[n + 1:] if rest.strip()), "")
+        if (3 <= len(words) <= 20 and len(caps) * 4 >= len(words) * 3 and not any(c.isdigit() for c in line)
+                and line.rstrip()[-1:] not in ".!?\"”:" and not after[:1].islower()):  # not a wrapped sentence
+            out.append((offset, offset + len(line)))
+        offset += len(line) + 1
+    return out
+
+
+def headlines(doc, spans: list[Span]) -> list[Span]:
+    """Drop spans on headline-like lines unless the name is known, also tagged in the body or tagged
+    alike by the shipped NER; the gazetteer then finds the known names there.
+    Trim share-button and photo-credit words."""
+    lex = lexicon()
+    shipped = {(e.start, e.end) for e in doc.ents if e.label_ in NAME_LABELS}
+    lines = _title_case_lines(doc)
+
+    def in_headline(span: Span) -> bool:
+        start = doc[span.start].idx
+        return any(a <= start < b for a, b in lines)
+
+    body = {doc[s.start:s.end].text for s in spans if not in_headline(s)}
+    out = []
+    for span in spans:
+        while span.start < span.end and doc[span.start].lower_ in BOILERPLATE:
+            span.start += 1
+        while span.start < span.end and doc[span.end - 1].lower_ in BOILERPLATE:
+            span.end -= 1
+        text = doc[span.start:span.end].text
+        if span.start == span.end or (in_headline(span) and text not in body and text not in lex.places
+                                      and (span.start, span.end) not in shipped
+                                      and text.lower() not in lex.organizations
+                                      and text.lower() not in lex.countries and text.lower() not in lex.demonyms):
+            continue
+        out.append(span)
+    return out

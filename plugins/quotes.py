@@ -16,6 +16,7 @@ PERSON_PRONOUNS = {"he", "she", "him", "her", "i", "me", "we", "us", "you"}
 FIRST_PERSON = {"i", "me", "we", "us"}
 ENTITY_KIND = {"person": "person", "organization": "organization", "group": "organization",
                "location": "organization"}
+PLACE_LABELS = {"GPE", "LOC", "FAC"}
 SPACY_KIND = {"PERSON": "person", "ORG": "organization", "NORP": "organization", "GPE": "organization"}
 
 
@@ -56,6 +57,12 @@ class EntityIndex:
             key=lambda x: x[0])
         self.starts = [m[0] for m in self.mentions]
         self.longest = max((e - s for s, e, _ in self.mentions), default=0)
+        self.persons: dict[str, dict] = {}  # full name and last name -> the first such person
+        for _, _, ent in self.mentions:
+            name = ent.get("name") or ""
+            if name and ent.get("type") == "person":
+                self.persons.setdefault(name, ent)
+                self.persons.setdefault(name.split()[-1], ent)
 
     def at(self, start: int, end: int) -> dict | None:
         """The entity with the longest mention overlapping [start, end)."""
@@ -70,23 +77,31 @@ class EntityIndex:
     def by_name(self, text: str) -> dict | None:
         """An entity whose name or last name is the speaker text's last word ("Minister Dacic")."""
         words = text.split()
-        if not words:
-            return None
-        for _, _, ent in self.mentions:
-            name = ent.get("name") or ""
-            if name and (name == text or name.split()[-1] == words[-1]) and ent.get("type") == "person":
-                return ent
+        return (self.persons.get(text) or self.persons.get(words[-1])) if words else None
+
+    def before(self, pos: int, types: set[str], doc) -> tuple[int, int, dict] | None:
+        """The last mention (not a place name) of an entity of one of ``types`` ending before ``pos``,
+        at most 3000 characters back."""
+        for k in range(bisect.bisect_left(self.starts, pos) - 1, -1, -1):
+            s, e, ent = self.mentions[k]
+            if s < pos - 3000:
+                break
+            if e <= pos and ent.get("type") in types and not _place(doc, s, e):
+                return s, e, ent
         return None
 
-    def before(self, pos: int, types: set[str]) -> tuple[int, int, dict] | None:
-        """The last mention of an entity of one of ``types`` ending before ``pos``."""
-        hit = None
-        for s, e, ent in self.mentions:
-            if e > pos:
-                break
-            if ent.get("type") in types:
-                hit = (s, e, ent)
-        return hit
+
+def _place(doc, start: int, end: int) -> bool:
+    """A bare place name ("Belgrade", "Brussels and Ohrid"), whatever the entity linker typed it as:
+    tagged GPE/LOC/FAC by spaCy, or conjoined with such a name."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or not len(span):
+        return False
+    root = span.root
+    if root.ent_type_ in PLACE_LABELS:
+        return True
+    partners = [c for c in root.children if c.dep_ == "conj"] + ([root.head] if root.dep_ == "conj" else [])
+    return any(p.ent_type_ in PLACE_LABELS for p in partners)
 
 
 def _kind(doc, span: tuple[int, int], head, entity: dict | None) -> str:
@@ -102,6 +117,12 @@ def _kind(doc, span: tuple[int, int], head, entity: dict | None) -> str:
     label = head.ent_type_ if head is not None else next(
         (e.label_ for e in doc.ents if e.start_char < span[1] and span[0] < e.end_char), "")
     return SPACY_KIND.get(label, "other")
+
+
+def _self_named(head) -> bool:
+    """A description that names its own affiliation: "the Tanjug reporter", "the head of the ministry"."""
+    return any(t.ent_type_ in ("ORG", "PERSON", "GPE") for c in head.children
+               if c.dep_ in ("compound", "prep", "poss") for t in c.subtree)
 
 
 def _resolve(att: Attribution, index: EntityIndex, history: list[dict], doc,
@@ -123,7 +144,7 @@ def _resolve(att: Attribution, index: EntityIndex, history: list[dict], doc,
                 break
             if prev["kind"] in kinds and prev["end"] <= pos:  # not the mention itself
                 return prev
-    hit = index.before(pos, {"person"} if want_person else {"organization", "group"})
+    hit = index.before(pos, {"person"} if want_person else {"organization", "group"}, doc)
     if hit:
         return {"start": hit[0], "end": hit[1], "kind": None, "entity": hit[2]}
     if want_person:
@@ -140,7 +161,10 @@ def _speaker(att: Attribution, doc, text: str, index: EntityIndex, history: list
     s, e = att.speaker
     head = att.speaker_head
     entity = index.at(head.idx, head.idx + len(head)) if head is not None else index.at(s, e)
-    if entity is None or (entity.get("type") != "person" and " " not in text[s:e]):
+    if _place(doc, s, e):
+        if entity is not None and entity.get("type") == "person":
+            entity = None  # a place name the entity linker took for a person: "Ohrid"
+    elif entity is None or (entity.get("type") != "person" and " " not in text[s:e]):
         entity = index.by_name(text[s:e]) or entity
     kind = _kind(doc, att.speaker, head, entity)
     ante = None
@@ -150,7 +174,9 @@ def _speaker(att: Attribution, doc, text: str, index: EntityIndex, history: list
             ante = next((sp for (qs, qe), sp in first_person.items() if qs <= s < qe), None)
     elif kind == "person" and entity is None and head is not None and head.pos_ in ("NOUN", "PROPN") \
             and head.lemma_.lower() in lexicon()["person_nouns"] \
-            and any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in head.children):
+            and any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in head.children) \
+            and not _self_named(head):
+        # "the minister" refers back; "the Tanjug reporter", "the head of the ministry" introduce someone
         ante = _resolve(att, index, history, doc, person=True)
     resolved = None
     if ante is not None:

@@ -134,8 +134,26 @@ def subject_of(verb):
             v = v.head
             continue
         if v.dep_ in ("acl", "relcl") and v.head.pos_ in ("NOUN", "PROPN") and plausible_source(v.head):
+            if v.head.dep_ == "dobj" and v.head.lemma_.lower() in lexicon()["document_nouns"]:
+                issuer = subject_of(v.head.head)  # "His office issued a statement saying ...": the office
+                if issuer is not None and plausible_source(issuer):
+                    return issuer
             return v.head  # "a statement saying ...", "officials speaking on condition ..."
+        return _misattached_subject(v)
+    return None
+
+
+def _misattached_subject(verb):
+    """"In an interview with Sputnik, the head of the ministry said": the parse hangs the subject
+    as an apposition inside the fronted phrase; it is the apposition ending right before the verb."""
+    if verb.i == 0 or verb.dep_ != "ROOT":
         return None
+    t = verb.doc[verb.i - 1]
+    while t.head.i < verb.i and t.head.i != t.i and t.dep_ != "appos":
+        t = t.head
+    if t.dep_ == "appos" and t.right_edge.i == verb.i - 1 and t.pos_ in ("NOUN", "PROPN") \
+            and plausible_source(t):
+        return t
     return None
 
 
@@ -423,9 +441,12 @@ def colon_cues(doc) -> list[Attribution]:
         i, j = _trim(doc, tok.i + 1, max(end, tok.i + 2))
         if j - i < 3:
             continue
-        src = head.root
+        k = head.start  # not the bullet or the "Added" of '- Added Smith: ...'
+        while k < tok.i - 1 and (doc[k].is_punct or _said_word(doc[k])):
+            k += 1
+        src = doc[k:tok.i].root
         out.append(Attribution(*char_range(doc, i, j), (tok.idx, tok.idx + 1), "speech",
-                               char_range(doc, head.start, head.end), src, confidence=0.6, pattern="colon",
+                               char_range(doc, k, tok.i), src, confidence=0.6, pattern="colon",
                                cue_token=tok))
     return out
 
@@ -589,6 +610,31 @@ def _cue_near(doc, tokens, q: QuoteSpan, text: str, taken: set[int]):
     return None
 
 
+def _named_colon(doc, first, q: QuoteSpan) -> Attribution | None:
+    """A quote introduced by a bare name and a colon: '- Jane Roe: "..."' in lists of quoted sources
+    (the name starts its line or follows a dash), or 'Added Stone: "..."'."""
+    i = first.i - 1
+    if i < 1 or doc[i].text != ":" or doc[i - 1].pos_ != "PROPN" or doc[i - 1].ent_type_ not in ("", "PERSON", "ORG"):
+        return None
+    name, j = doc[i - 1], i - 1
+    while j > 0 and name.i - j < 4 and doc[j - 1].pos_ == "PROPN" and not _said_word(doc[j - 1]):
+        j -= 1  # back to the start of the name
+    cue = doc[j - 1] if j > 0 and _said_word(doc[j - 1]) and doc[j - 1].is_sent_start else None
+    if cue is None and j > 0 and doc[j - 1].text not in ("-", "\u2014", "\u2013", "--") \
+            and "\n" not in doc[j - 1].text_with_ws:
+        return None
+    return Attribution(q.start, q.end, (cue.idx, cue.idx + len(cue)) if cue is not None else None, "speech",
+                       (doc[j].idx, name.idx + len(name)), name, confidence=0.7, pattern="quote+name",
+                       direct=True, cue_token=cue)
+
+
+def _said_word(t) -> bool:
+    """A past-tense speech verb, also when tagged as a name at the start of a line ("Added")."""
+    verbs = lexicon()["speech_verbs"]
+    low = t.lower_
+    return t.lemma_.lower() in verbs or low[:-1] in verbs or low[:-2] in verbs or low in ("said", "wrote", "told")
+
+
 def _cue_after(doc, last, q: QuoteSpan, text: str, taken: set[int]) -> Attribution | None:
     """A speaker named in the sentence right after the quote: '"..." Smith made the remarks at ...'."""
     if last.i + 1 >= len(doc) or "\n" in text[q.end:doc[last.i + 1].idx]:
@@ -685,6 +731,8 @@ def extract(doc, text: str, nested: bool = False) -> tuple[list[Attribution], li
                 taken_cues.add(verb.i)
                 att = Attribution(q.start, q.end, (verb.idx, verb.idx + len(verb)), "speech", np_span(subj),
                                   subj, confidence=0.85, pattern="quote+near", direct=True, cue_token=verb)
+        if att is None:
+            att = _named_colon(doc, tokens[0], q)
         prev = _previous(prev_direct, spoken, spoken_ends, q.start)
         if att is None and prev is not None and _close(text, prev, q.start):
             att = _copy(prev, q, 0.7, "quote+previous")

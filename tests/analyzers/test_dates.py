@@ -143,6 +143,29 @@ def test_times_of_day(analyze):
     assert got["this morning"] == ("TIME", "2021-03-10TMO")
 
 
+def test_wire_clock_times_and_weekday_parts(analyze):
+    got = found(analyze, "The ceasefire took effect at 0600 GMT. The envoy arrived on Monday evening. "
+                         "They spent 1500 hours on the audit.")
+    assert got["0600 GMT"] == ("TIME", "2021-03-10T06:00Z")
+    assert got["Monday evening"] == ("DATE", "2021-03-08TEV")
+    assert "1500 hours" not in got or got["1500 hours"][0] == "DURATION"
+
+
+def test_near_and_long_term_are_future_references(analyze):
+    got = found(analyze, "Margins will stay thin in the near term, but the board is confident over the long term. "
+                         "The company repaid its long-term debt.")
+    assert got["the near term"] == ("DATE", "FUTURE_REF")
+    assert got["the long term"] == ("DATE", "FUTURE_REF")
+    assert not any("long-term" in text for text in got)
+
+
+def test_full_year_is_the_reported_year(analyze):
+    got = found(analyze, "The retailer expects sales for the full year to rise 4%.")
+    assert got["the full year"] == ("DATE", "2021")
+    got = found(analyze, "Profit for the entire year fell 8%, the retailer said.", published_at="2021-02-03")
+    assert got["the entire year"] == ("DATE", "2020")
+
+
 def test_offsets_and_anchor(analyze):
     text = "Markets fell on Monday."
     result = timexes(analyze, text)

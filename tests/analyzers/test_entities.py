@@ -145,6 +145,49 @@ def test_hyphenated_name_is_one_person_and_urls_are_not_entities(run):
     assert not [e for e in entities if "://" in e["name"]]
 
 
+def test_known_city_is_a_place_but_a_titled_name_stays_a_person(run):
+    entities = run("The two leaders met in Ohrid on Friday. Talks in Skopje and Ohrid continued, "
+                   "and Ohrid will host the next round.")
+    ohrid = find(entities, "Ohrid")
+    assert ohrid["type"] == "location" and ohrid["mention_count"] == 3
+    entities = run("Senator Jackson said the bill would pass. Jackson told reporters in Denver that he was confident.")
+    assert find(entities, "Jackson")["type"] == "person"
+    assert find(entities, "Denver")["type"] == "location"
+
+
+def test_title_case_headline_yields_only_known_names(run):
+    entities = run("Greece Will Not Block Talks With Albania Despite Protests\n\n"
+                   "Athens said on Monday it would not block accession talks with Albania.")
+    assert {(e["name"], e["type"]) for e in entities} == {
+        ("Greece", "location"), ("Albania", "location"), ("Athens", "location")}
+    assert find(entities, "Albania")["mention_count"] == 2
+
+
+def test_share_buttons_and_photo_credits_are_trimmed(run):
+    entities = run("Photo: Reuters\n\nTweet Share Reuters\n\nPresident Emmanuel Macron spoke on Monday.")
+    assert find(entities, "Reuters")["mention_count"] == 2
+    assert not [e for e in entities if re.search(r"Tweet|Share|Photo", e["name"])]
+
+
+def test_compound_place_acronym_takes_the_place_type(run):
+    entities = run("The future of Bosnia and Herzegovina (BiH) was discussed. Officials said BiH must reform.")
+    bih = find(entities, "Bosnia and Herzegovina")
+    assert (bih["type"], bih["country_code"], bih["acronym"], bih["mention_count"]) == ("location", "BA", "BiH", 3)
+    entities = run("Officials visited Trinidad and Tobago last week. TT authorities welcomed the visit.")
+    tt = find(entities, "Trinidad and Tobago")
+    assert tt["acronym"] == "TT" and tt["mention_count"] == 2
+    # a person the NER starts inside a known "X and Y" place name is dropped
+    entities = run("Troops patrolled Bosnia and Herzegovina Reinforcing the border was discussed.")
+    assert [(e["name"], e["type"]) for e in entities] == [("Bosnia and Herzegovina", "location")]
+
+
+def test_event_weeks_and_lone_bodies(run):
+    entities = run("Diplomats opened the 5th Prague NATO Week on Tuesday.")
+    assert find(entities, "NATO Week")["type"] == "event"
+    entities = run("Leaders said the Alliance would stay united, and Greece agreed.")
+    assert find(entities, "Alliance")["type"] == "organization"
+
+
 def test_empty_text_has_no_entities(run):
     assert run("") == []
     assert run("  \n\n ") == []

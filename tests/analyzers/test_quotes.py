@@ -355,3 +355,68 @@ def test_stance_adjective_with_preposition(analyze):
     q = find(quotes_of(analyze, "Senator Maria Lopez is highly critical of the trade deal."), "the trade deal")
     assert q["cue"]["text"] == "critical" and "Maria Lopez" in q["speaker"]["text"]
     assert quotes_of(analyze, "The deal is critical for the region's economy.")["quotes"] == []
+
+
+# --- speaker attribution details ------------------------------------------------------------
+
+def _mentions(text, *names):
+    """``mentions`` entries for each occurrence of ``name`` in ``text``."""
+    out = []
+    for name in names:
+        k = text.find(name)
+        while k >= 0:
+            out.append({"start": k, "end": k + len(name)})
+            k = text.find(name, k + 1)
+    return out
+
+
+def test_subject_hung_on_fronted_phrase_is_found(analyze):
+    r = quotes_of(analyze, "In a briefing for reporters, the chief of the Northern Fleet said that the ships "
+                           "would stay in port.")
+    q = find(r, "ships would stay")
+    assert q["speaker"]["text"] == "the chief of the Northern Fleet"
+    assert q["speaker"]["resolved"] is None  # names its own affiliation: no antecedent to look for
+
+
+def test_place_name_is_not_a_person_speaker(pipeline):
+    # the entity list as the entities analyzer may give it: a headline phrase and a town typed as persons
+    text = ("Visiting Vienna\n\nAnna Berg met officials in Vienna and Lugano. Vienna believes that the talks "
+            "will succeed. The minister said that the talks went well.")
+    entities = [{"id": "e1", "name": "Visiting Vienna", "type": "person", "mentions": [{"start": 0, "end": 15}]},
+                {"id": "e2", "name": "Vienna", "type": "location", "mentions": _mentions(text, "Vienna")[1:]},
+                {"id": "e3", "name": "Anna Berg", "type": "person", "mentions": _mentions(text, "Anna Berg")},
+                {"id": "e4", "name": "Lugano", "type": "person", "mentions": _mentions(text, "Lugano")}]
+    out = build_quotes(pipeline.nlp(text), text, entities)
+    q = find(out, "talks will succeed")
+    assert q["speaker"]["text"] == "Vienna" and q["speaker"]["entity_name"] == "Vienna"
+    q = find(out, "talks went well")
+    assert q["speaker"]["resolved"]["text"] == "Anna Berg" and q["speaker"]["entity_name"] == "Anna Berg"
+
+
+def test_reporter_of_a_named_outlet_is_not_resolved_to_an_earlier_name(pipeline):
+    text = "The leaders met Anna Berg on Monday. They urged calm in Geneva and Lugano, the Reuters reporter reported."
+    entities = [{"id": "e3", "name": "Anna Berg", "type": "person", "mentions": _mentions(text, "Anna Berg")},
+                {"id": "e4", "name": "Lugano", "type": "person", "mentions": _mentions(text, "Lugano")}]
+    q = find(build_quotes(pipeline.nlp(text), text, entities), "urged calm")
+    assert q["speaker"]["text"] == "the Reuters reporter"
+    assert q["speaker"]["resolved"] is None and q["speaker"]["entity_name"] is None
+
+
+def test_name_and_colon_introduce_a_quote(analyze):
+    r = quotes_of(analyze, 'The poll numbers were mixed.\n\n- Jane Roe: "Most voters have already made up their '
+                           'minds."\n\nResults came in late.\n\nAdded Stone: "I think the stakes are very high."')
+    assert find(r, "Most voters")["speaker"]["text"] == "Jane Roe"
+    assert find(r, "stakes are very high")["speaker"]["text"] == "Stone"
+
+
+def test_seed_vucevic_and_no_place_or_headline_speakers(seeds):
+    r = seed_quotes(seeds, "003")
+    assert "head of the Serbian Defense Ministry" in who(find(r, "intends to maintain its policy"))
+    for prefix in ("003", "004"):
+        for q in seed_quotes(seeds, prefix)["quotes"]:
+            assert not any(w in who(q) for w in ("Explaining", "Ohrid")), q
+
+
+def test_issuer_of_a_statement_is_the_speaker(analyze):
+    r = quotes_of(analyze, "Governor Jane Roe issued a statement saying that the border would reopen on Monday.")
+    assert find(r, "border would reopen")["speaker"]["text"] == "Governor Jane Roe"
