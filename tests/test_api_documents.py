@@ -94,3 +94,18 @@ def test_delete_removes_document(api, submit):
 def test_request_id_is_taken_or_made(api):
     assert requests.get(api + "/healthz", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"] == "abc-123"
     assert len(requests.get(api + "/healthz").headers["X-Request-ID"]) == 32
+
+
+def test_retention_ttl_applies_to_documents_and_batches(redis_server):
+    import redis as redis_lib
+
+    from service.app import create_app
+
+    app = create_app({"NEWSDESK_REDIS_URL": redis_server["url"], "NEWSDESK_RESULT_TTL_SECONDS": "120",
+                      "NEWSDESK_PLUGIN_MODULES": "tests.plugins.faulty", "NEWSDESK_LOAD_PLUGINS": ""})
+    client = app.test_client()
+    doc_id = client.post("/v1/documents", json={"text": "x", "analyzers": ["wordcount"]}).get_json()["id"]
+    batch_id = client.post("/v1/batches", json={"documents": ["y"], "analyzers": ["wordcount"]}).get_json()["id"]
+    r = redis_lib.Redis.from_url(redis_server["url"])
+    assert 0 < r.ttl(f"newsdesk:doc:{doc_id}") <= 120
+    assert 0 < r.ttl(f"newsdesk:batch:{batch_id}") <= 120
