@@ -22,6 +22,9 @@ IPTC_CSV = SHARED / "iptc-mediatopics" / "mediatopics-en-GB.csv"
 #: BBC has a quarter of AG's items but full articles: weighting it up keeps both styles learnt.
 CORPUS_WEIGHT = {"bbc-news": 3.0, "ag-news": 1.0}
 LABELLED_TOPICS = ("medtop:01000000", "medtop:04000000", "medtop:13000000", "medtop:15000000")
+#: Cross-validated accuracy the vocabulary-only topics may cost on the labelled items: they are
+#: reachable for every article, but outrank a taught topic only on strong evidence.
+VOCAB_COST = 0.005
 
 
 def label_parts(label: str) -> list[str]:
@@ -140,7 +143,7 @@ def fit(feats: list[dict], classes: list[str], weights: list[float], accepted: l
             margins.append(max(v[t] for t in WORLD_TOPICS[1:]) - v[POLITICS])
     margins.sort()
     model.world_prior = round(max(0.0, margins[int(len(margins) * 0.9)]), 4)
-    # The vocabulary-only discount: the largest that costs at most half a point of cross-validated
+    # The vocabulary-only discount: the largest that costs at most VOCAB_COST of cross-validated
     # accuracy on the labelled training items (whose gold topics are all taught ones).
 
     def accuracy(weight):
@@ -151,7 +154,7 @@ def fit(feats: list[dict], classes: list[str], weights: list[float], accepted: l
             hits += max(top_scores, key=top_scores.get) in ok
         return hits / len(feats)
 
-    floor = accuracy(0.0) - 0.005
+    floor = accuracy(0.0) - VOCAB_COST
     model.vocab_weight = round(max(w for w in np.linspace(0, 1, 21) if w == 0 or accuracy(float(w)) >= floor), 2)
     return model
 
@@ -298,7 +301,10 @@ LIMITS = """\
   (about 4 % of AG training items in cross-validation, both ways), then World items the classifier
   calls business or sport (AG's World feed also carries Olympic and celebrity-court stories). The
   world split itself loses almost none: all four world topics count as World. Linear models on
-  these features plateau near 0.89-0.90 on AG; more needs pretrained word knowledge.
+  these features plateau near 0.89-0.90 on AG. Measured on the held-out split and not adopted:
+  WordLlama static embeddings (PyPI, weights inside) blended in, +0.2 point; all-MiniLM-L6-v2
+  sentence embeddings blended in, +1 point, at 30-90 ms per document and a PyTorch dependency;
+  character 4-grams, word-embedding cluster features and spaCy's tok2vec tensor, no gain.
 - The corpora are 2004-2005 British and wire news; vocabulary drift (new products, new conflicts)
   weakens the classifier, less so the vocabulary scorer.
 """
