@@ -159,6 +159,11 @@ def repair(doc, spans: list[Span]) -> list[Span]:
                     doc[start].lower_ in lex.demonyms and _is_title_word(doc[start + 1]))):
                 start += 1
             span.role = _role(doc, title_start, start)
+        # A sentence-opening participle is not part of a name ("Explaining Belgrade's position"); the
+        # tagger calls it a proper noun there, so the sign is the shipped NER leaving it out.
+        if (end - start > 1 and doc[start].is_sent_start and doc[start].lower_.endswith("ing")
+                and len(doc[start]) > 5 and not doc[start].ent_type_):
+            start += 1
         if start >= end or not any(c.isalpha() for c in doc[start:end].text) or any(
                 t.like_url or t.like_email for t in doc[start:end]):
             continue

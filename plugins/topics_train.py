@@ -69,7 +69,8 @@ def parse_texts(nlp, rows: list[dict], cache: Path | None, name: str) -> list:
     from spacy.tokens import DocBin
 
     texts = [r["text"] for r in rows]
-    key = hashlib.sha256(("\x00".join(texts) + nlp.meta["name"] + nlp.meta["version"]).encode()).hexdigest()[:16]
+    tokenizer = nlp.tokenizer.infix_finditer.__self__.pattern
+    key = hashlib.sha256(("\x00".join(texts) + nlp.meta["name"] + nlp.meta["version"] + tokenizer).encode()).hexdigest()[:16]
     path = cache / f"{name}-{key}.spacy" if cache else None
     if path and path.exists():
         return list(DocBin().from_disk(path).get_docs(nlp.vocab))

@@ -52,13 +52,22 @@ def plan(analyzers: dict[str, Analyzer], wanted: Iterable[str] | None = None) ->
     return order
 
 
+#: Sentences glued together by a lost space or line break ("has pledged.Explaining Belgrade's"):
+#: the full stop becomes a token of its own, so the parser can end the sentence there.
+GLUED_SENTENCE = r"(?<=[a-z]{2})[.!?](?=[A-Z][a-z])"
+
+
 @lru_cache(maxsize=4)
 def load_nlp(name: str):
     """The shared spaCy pipeline, loaded once per process from an installed package."""
+    import re
+
     import spacy
 
     nlp = spacy.load(name)
     nlp.max_length = max(nlp.max_length, 5_000_000)
+    infixes = nlp.tokenizer.infix_finditer.__self__.pattern
+    nlp.tokenizer.infix_finditer = re.compile(f"{infixes}|{GLUED_SENTENCE}").finditer
     return nlp
 
 

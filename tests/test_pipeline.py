@@ -4,7 +4,7 @@ from marshmallow import Schema, fields
 
 from service.analyzers import AnalyzerError, analyzer
 from service.config import Settings
-from service.pipeline import Pipeline, UnknownAnalyzer, overall_status, plan
+from service.pipeline import Pipeline, UnknownAnalyzer, load_nlp, overall_status, plan
 from service.plugins import build_plugin_host, collect_analyzers
 
 
@@ -70,3 +70,10 @@ def test_overall_status():
     assert overall_status(plan_, {"a": {"status": "done"}, "b": {"status": "done"}}) == "done"
     assert overall_status(plan_, {"a": {"status": "done"}, "b": {"status": "failed"}}) == "partial"
     assert overall_status(plan_, {"a": {"status": "failed"}, "b": {"status": "failed"}}) == "failed"
+
+
+def test_shared_parse_splits_sentences_glued_by_a_lost_space():
+    doc = load_nlp(Settings().spacy_model)("Vucevic has pledged.Explaining it, he spoke. See www.example.com, e.g.The U.S.")
+    words = [t.text for t in doc]
+    assert words[2:5] == ["pledged", ".", "Explaining"] and doc[4].is_sent_start
+    assert "www.example.com" in words and "e.g." in words and "U.S." in words

@@ -203,3 +203,12 @@ def test_eval_smoke_on_five_documents():
     assert figures["documents"] == 5
     assert set(figures["per_type"]) == {"PER", "ORG", "LOC"}
     assert figures["micro_f1"] > figures["baseline_micro_f1"]
+
+
+def test_glued_sentence_opening_is_not_a_name(run):
+    # scraped text often loses the space after a full stop
+    entities = run("Defense Minister Milos Vucevic has pledged.Explaining Belgrade's position, "
+                   "he underlined the commitment to peace.")
+    persons = [e["name"] for e in entities if e["type"] == "person"]
+    assert persons == ["Milos Vucevic"]
+    assert find(entities, "Belgrade")["type"] == "location"
