@@ -63,10 +63,6 @@ def prepare_multiprocess_dir(environ=os.environ) -> str:
     return path
 
 
-def _key(store, what: str) -> str:
-    return f"{store.prefix}:metrics:{what}"
-
-
 def _bucket(seconds: float) -> int:
     """Index of the first bucket whose upper bound holds ``seconds`` (len = +Inf)."""
     return next((i for i, le in enumerate(ANALYZER_BUCKETS) if seconds <= le), len(ANALYZER_BUCKETS))
@@ -97,14 +93,7 @@ def _record_run(name: str, seconds: float, failed: bool) -> None:
     if store is None:
         return
     try:
-        key = _key(store, "analyzer")
-        with store.r.pipeline(transaction=False) as p:
-            p.hincrby(key, f"{name}|count", 1)
-            p.hincrbyfloat(key, f"{name}|sum", seconds)
-            p.hincrby(key, f"{name}|b{_bucket(seconds)}", 1)
-            if failed:
-                p.hincrby(key, f"{name}|failed", 1)
-            p.execute()
+        store.count_analyzer_run(name, _bucket(seconds), seconds, failed)
     except Exception:  # metrics never fail an analysis
         log.warning("could not record analyzer metrics", exc_info=True, extra={"analyzer": name})
 
@@ -115,11 +104,8 @@ def analysis_completed(document, results):
     store = _store()
     if store is None:
         return
-    with store.r.pipeline(transaction=False) as p:
-        p.hincrby(_key(store, "documents"), overall_status(list(results), results), 1)
-        for name, section in results.items():
-            p.hincrby(_key(store, "sections"), f"{name}|{section.get('status')}", 1)
-        p.execute()
+    store.count_completed(overall_status(list(results), results),
+                          {name: section.get("status") for name, section in results.items()})
 
 
 class StoreCollector:
@@ -144,11 +130,7 @@ class StoreCollector:
         up = GaugeMetricFamily("newsdesk_store_up", "1 if Redis answered this scrape, else 0.")
         try:
             queues = self.queues()
-            with self.store.r.pipeline(transaction=False) as p:
-                p.zcard(f"{self.store.prefix}:idx:submitted")
-                for what in ("documents", "sections", "analyzer"):
-                    p.hgetall(_key(self.store, what))
-                stored, documents, sections, analyzer = p.execute()
+            stored, documents, sections, analyzer = self.store.counters()
             lengths = []
             if self.broker is not None:
                 with self.broker.pipeline(transaction=False) as p:

@@ -121,6 +121,44 @@ class Store:
     def _idx(self, term: str) -> str:
         return f"{self.prefix}:idx:{term}"
 
+    # -- service-wide counters, read by /metrics at scrape time ------------------------------
+
+    def _metrics(self, what: str) -> str:
+        return f"{self.prefix}:metrics:{what}"
+
+    def count_analyzer_run(self, name: str, bucket: int, seconds: float, failed: bool) -> None:
+        """One analyzer run: count, total seconds, histogram bucket ``bucket`` and failure."""
+        key = self._metrics("analyzer")
+        with self.r.pipeline(transaction=False) as p:
+            p.hincrby(key, f"{name}|count", 1)
+            p.hincrbyfloat(key, f"{name}|sum", seconds)
+            p.hincrby(key, f"{name}|b{bucket}", 1)
+            if failed:
+                p.hincrby(key, f"{name}|failed", 1)
+            p.execute()
+
+    def count_completed(self, status: str, sections: dict[str, str]) -> None:
+        """One finished document: its overall status and each section's final status."""
+        with self.r.pipeline(transaction=False) as p:
+            p.hincrby(self._metrics("documents"), status, 1)
+            for name, section_status in sections.items():
+                p.hincrby(self._metrics("sections"), f"{name}|{section_status}", 1)
+            p.execute()
+
+    def counters(self) -> tuple[int, dict, dict, dict]:
+        """Documents stored, and the raw document, section and analyzer counter hashes.
+
+        Documents past their retention leave the submission index here first, so the count
+        is exact (their hashes expired with the TTL set at submission)."""
+        with self.r.pipeline(transaction=False) as p:
+            if self.ttl:
+                p.zremrangebyscore(self._submitted(), "-inf", time.time() - self.ttl)
+            p.zcard(self._submitted())
+            for what in ("documents", "sections", "analyzer"):
+                p.hgetall(self._metrics(what))
+            *_, stored, documents, sections, analyzer = p.execute()
+        return stored, documents, sections, analyzer
+
     def delete_document(self, doc_id: str) -> bool:
         """Remove the document, its results and every index entry, atomically."""
         self.r.zrem(self._pending(), doc_id)

@@ -8,6 +8,9 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from service import metrics
+from service.store import Store
+
+from .conftest import wait_for
 
 
 def samples(text: str) -> dict[tuple, float]:
@@ -127,3 +130,11 @@ def test_serve_prepares_an_empty_multiprocess_directory(tmp_path):
     env = {"PROMETHEUS_MULTIPROC_DIR": str(given)}
     assert metrics.prepare_multiprocess_dir(env) == str(given)
     assert sorted(p.name for p in given.iterdir()) == ["keep.txt"]
+
+
+def test_stored_count_leaves_out_documents_past_retention(redis_server):
+    store = Store.from_url(redis_server["url"], prefix="retention-test", ttl_seconds=1)
+    store.save_document("a", {"text": "x"}, ["wordcount"])
+    assert store.counters()[0] == 1
+    wait_for(lambda: store.counters()[0] == 0, timeout=10, what="the document to leave by retention")
+    assert store.load("a") is None
