@@ -28,6 +28,7 @@ VOCAB_FILE = DATA_DIR / "mediatopics.json"
 POLITICS = "medtop:11000000"
 WORLD_TOPICS = (POLITICS, "medtop:16000000", "medtop:03000000", "medtop:02000000")
 POLITICS_WORLD = "politics-world"
+INTERNATIONAL_RELATIONS = "medtop:20000638"
 ENTITY_LABELS = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART",
                  "LAW", "MONEY", "PERCENT", "CARDINAL", "QUANTITY", "DATE", "TIME")
 WORD_RE = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
@@ -122,9 +123,12 @@ class VocabularyScorer:
     def __init__(self, vocabulary: Vocabulary, idf: dict[str, float], default_idf: float):
         self.vocabulary = vocabulary
         self.index: dict[tuple[str, ...], list[tuple[str, float]]] = defaultdict(list)
+        self.labels: dict[tuple[str, ...], list[str]] = defaultdict(list)  # label term -> concepts
         terms_under: Counter = Counter()
         for qcode, c in vocabulary.concepts.items():
             terms = {tuple(t): 1.0 for t in c["terms"]}
+            for term in terms:
+                self.labels[term].append(qcode)
             for t in c["definition_terms"]:
                 terms.setdefault((t,), self.DEFINITION_WEIGHT)
             for term, kind in terms.items():
@@ -147,9 +151,18 @@ class VocabularyScorer:
                 evidence[qcode] += weight * (1 + math.log(n))
         # Several countries named is itself evidence of international relations.
         if countries > 1:
-            evidence["medtop:20000638"] += math.log(countries) * 5.0
+            evidence[INTERNATIONAL_RELATIONS] += math.log(countries) * 5.0
         norm = math.sqrt(1 + len(tokens) / 100)
         return {q: e / norm for q, e in evidence.items()}
+
+    def named(self, tokens: list[str], countries: int = 0) -> set[str]:
+        """Concepts whose own label occurs in the text, and their ancestors: definition words alone
+        ("political", "state") are too generic to put a lower-level topic forward."""
+        found = {q for i in range(len(tokens)) for n in range(1, self.MAX_TERM_LEN + 1)
+                 for q in self.labels.get(tuple(tokens[i:i + n]), ())}
+        if countries > 1:
+            found.add(INTERNATIONAL_RELATIONS)
+        return found | {a for q in found for a in self.vocabulary.chain(q)}
 
     def subtree_evidence(self, evidence: dict[str, float]) -> dict[str, float]:
         """Each concept's evidence plus that of everything below it."""
@@ -330,21 +343,23 @@ class TopicModel:
             scores = self.top_level_scores(probs, subtree)
             ranked = sorted(scores.items(), key=lambda kv: -kv[1])
             chosen = [(q, s) for q, s in ranked if s >= min_score] or ranked[:1]
+            named = self.scorer.named(f["match"], f["countries"])
             topics = []
             for top, score in chosen:
                 topics.append(self.describe(top, score))
-                topics.extend(self.subtopics(top, score, subtree, min_score, max_subtopics))
+                topics.extend(self.subtopics(top, score, subtree, named, min_score, max_subtopics))
             topics.sort(key=lambda t: (-t["score"], t["level"]))
             out.append(topics)
         return out
 
-    def subtopics(self, top: str, score: float, subtree: dict[str, float], min_score: float,
+    def subtopics(self, top: str, score: float, subtree: dict[str, float], named: set[str], min_score: float,
                   limit: int) -> list[dict]:
-        """Lower-level topics under ``top`` whose own label/definition terms occur in the text."""
+        """Lower-level topics under ``top`` named in the text (they or a narrower concept), scored
+        by the evidence of their label and definition terms."""
         found = []
         for qcode in self.vocabulary.subtree(top)[1:]:
             e = subtree.get(qcode, 0.0)
-            if e <= 0:
+            if e <= 0 or qcode not in named:
                 continue
             s = score * e / (e + self.half_evidence)
             if s >= min_score:

@@ -287,8 +287,9 @@ HOW_DECIDED = """\
   taught topics (features: log evidence and share of all evidence) turns it into a probability,
   multiplied by the vocabulary-only weight: the largest that costs at most half a point of
   cross-validated accuracy on the labelled training items.
-- **Lower-level topics**: under each listed top-level topic, concepts whose subtree evidence is
-  present score parent score x e / (e + K), K being the median evidence a taught topic has in its
+- **Lower-level topics**: under each listed top-level topic, concepts named in the text (their own
+  label terms, or a narrower concept's, occur: definition words alone are too generic) score
+  parent score x e / (e + K), e being their subtree evidence, K the median evidence a taught topic has in its
   own training articles; up to 4 per top-level topic at or above the threshold (default 0.15), each
   with its parent chain (nearest first). Naming several countries or nationalities counts as
   evidence for international relations.

@@ -210,3 +210,18 @@ def test_blend_folds_into_one_linear_model():
     assert np.allclose(parts @ coef, (folded - folded.mean(1, keepdims=True)).ravel(), atol=1e-3)
     assert (coef >= -1e-6).all()
     assert np.allclose(clf.predict_proba(X).sum(1), 1.0)
+
+
+def test_lower_level_topics_need_their_label_in_the_text(analyze):
+    text = ("The foreign minister met the NATO secretary general in Brussels to discuss the political "
+            "situation in the region. The minister said the government would keep its policy of "
+            "military neutrality, and both sides called for dialogue between the parties.")
+
+    def lower(text):
+        topics = analyze(text, ["topics"], title="Minister meets NATO chief")["analysis"]["topics"]["result"]["topics"]
+        return {t["label"] for t in topics if t["level"] > 1}
+
+    # "political" and "parties" are words of the election definitions, not an election
+    assert not {label for label in lower(text) if "election" in label}
+    assert {label for label in lower(text + " The ruling party won the parliamentary election with 48 percent "
+                                     "of the vote, and a new government will be formed.") if "election" in label}
