@@ -34,6 +34,7 @@ class AnalyzerMeta:
     queue: str | None = None
     time_limit: float | None = None
     contract: str = CONTRACT_VERSION
+    opt_in: bool = False  # runs only when a request names it (or a named analyzer requires it)
 
     @property
     def assigns(self) -> str:
@@ -98,7 +99,7 @@ def validate_meta(meta: AnalyzerMeta) -> None:
 def analyzer(name: str, *, version: str, output_schema: type[Schema], requires=(),
              description: str | None = None, default_config: dict | None = None,
              queue: str | None = None, time_limit: float | None = None,
-             contract: str = CONTRACT_VERSION):
+             contract: str = CONTRACT_VERSION, opt_in: bool = False):
     """Decorate ``func(document, context) -> dict`` to make it an :class:`Analyzer`."""
 
     def wrap(func):
@@ -106,7 +107,7 @@ def analyzer(name: str, *, version: str, output_schema: type[Schema], requires=(
             name=name, version=version, requires=tuple(requires), output_schema=output_schema,
             description=description or (func.__doc__ or "").strip().split("\n")[0],
             default_config=dict(default_config or {}), queue=queue, time_limit=time_limit,
-            contract=contract,
+            contract=contract, opt_in=bool(opt_in),
         )
         validate_meta(meta)
         return Analyzer(meta, func)

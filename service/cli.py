@@ -19,7 +19,8 @@ EVAL_COMMANDS = {
     "quotes": "plugins.quotes_eval:cli",
     "topics": "plugins.topics_eval:cli",
 }
-TRAIN_COMMANDS = {"topics": "plugins.topics_train:cli", "entities": "plugins.entities_train:cli"}
+TRAIN_COMMANDS = {"topics": "plugins.topics_train:cli", "entities": "plugins.entities_train:cli",
+                  "quotes": "plugins.quotes_train:cli"}
 
 
 #: gunicorn access lines as JSON, like every other log line (no query strings: they may carry data)

@@ -6,7 +6,7 @@ arguments, so arguments can be added later without breaking plugins.
 import pluggy
 
 #: Version of the plugin contract. A plugin built for another major version is refused.
-CONTRACT_VERSION = "1.0"
+CONTRACT_VERSION = "1.1"
 
 hookspec = pluggy.HookspecMarker("newsdesk")
 hookimpl = pluggy.HookimplMarker("newsdesk")

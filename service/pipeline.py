@@ -33,8 +33,9 @@ def run_analyzer(analyzer, document, context):
 
 
 def plan(analyzers: dict[str, Analyzer], wanted: Iterable[str] | None = None) -> list[str]:
-    """Order ``wanted`` (default: all) plus their prerequisites by requirements, ties by name."""
-    names = set(analyzers) if wanted is None else set(wanted)
+    """Order ``wanted`` (default: all but the opt-in ones) plus their prerequisites by
+    requirements, ties by name."""
+    names = {n for n, a in analyzers.items() if not a.meta.opt_in} if wanted is None else set(wanted)
     unknown = names - set(analyzers)
     if unknown:
         raise UnknownAnalyzer(unknown)

@@ -182,7 +182,7 @@ def describe_analyzers(host: PluginHost) -> list[dict[str, Any]]:
         out.append({
             "name": name, "version": meta.version, "description": meta.description,
             "requires": list(meta.requires), "assigns": meta.assigns,
-            "queue": meta.queue, "time_limit": meta.time_limit, "contract": meta.contract,
+            "queue": meta.queue, "time_limit": meta.time_limit, "contract": meta.contract, "opt_in": meta.opt_in,
             "default_config": meta.default_config,
             "plugin": plugin, "plugin_version": plugin_info.get(plugin, {}).get("version"),
             "output_schema": schema_to_jsonschema(meta.output_schema),

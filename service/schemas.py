@@ -38,7 +38,8 @@ class DocumentIn(Schema):
     source = fields.String(allow_none=True, validate=validate.Length(max=500))
     metadata = fields.Dict(keys=fields.String(), allow_none=True)
     analyzers = fields.List(fields.String(), allow_none=True, metadata={
-        "description": "Run only these analyzers (their requirements are added)"})
+        "description": "Run only these analyzers (their requirements are added); default: every "
+                       "installed analyzer except the opt-in ones"})
     callback_url = fields.Url(allow_none=True, schemes={"http", "https"}, metadata={
         "description": "Called with the finished document (POST, signed with HMAC-SHA256)"})
     dedupe = fields.Boolean(load_default=False, metadata={
@@ -155,6 +156,7 @@ class AnalyzerOut(Schema):
     queue = fields.String(allow_none=True)
     time_limit = fields.Float(allow_none=True)
     contract = fields.String()
+    opt_in = fields.Boolean(metadata={"description": "Runs only when a request names it."})
     default_config = fields.Dict()
     plugin = fields.String(allow_none=True)
     plugin_version = fields.String(allow_none=True)

@@ -25,6 +25,16 @@ def test_plan_orders_by_requirements_and_adds_prerequisites():
         plan(ans, ["nope"])
 
 
+def test_opt_in_analyzers_run_only_when_named_or_required():
+    costly = analyzer("costly", version="1", output_schema=Out, opt_in=True, description="costly")(
+        lambda document, context: {"n": 0})
+    ans = {a.name: a for a in [make("a"), costly]}
+    assert plan(ans) == ["a"]
+    assert plan(ans, ["costly"]) == ["costly"]
+    ans["b"] = make("b", ["costly"])
+    assert plan(ans) == ["a", "costly", "b"]
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"name": "Bad.Name"}, "snake_case"),
     ({"name": "x", "requires": ["document.colour"]}, "unknown requirement"),

@@ -16,20 +16,20 @@ def wordcount(document, context):
     return {"words": len(document["text"].split())}
 
 
-@analyzer("raiser", version="1.0", output_schema=Count)
+@analyzer("raiser", version="1.0", output_schema=Count, opt_in=True)
 def raiser(document, context):
     """Always raises."""
     raise RuntimeError("boom from raiser")
 
 
-@analyzer("sleeper", version="1.0", output_schema=Count, time_limit=0.5)
+@analyzer("sleeper", version="1.0", output_schema=Count, time_limit=0.5, opt_in=True)
 def sleeper(document, context):
     """Hangs past its time limit."""
     time.sleep(30)
     return {"words": 0}
 
 
-@analyzer("liar", version="1.0", output_schema=Count)
+@analyzer("liar", version="1.0", output_schema=Count, opt_in=True)
 def liar(document, context):
     """Returns output that breaks its own schema."""
     return {"words": "many"}
@@ -54,14 +54,15 @@ def analysis_completed(document, results):
     client.incr(f"test:completions:{document['id']}")
 
 
-@analyzer("napper", version="1.0", output_schema=Count, time_limit=60, default_config={"seconds": 0.0})
+@analyzer("napper", version="1.0", output_schema=Count, time_limit=60, default_config={"seconds": 0.0},
+          opt_in=True)
 def napper(document, context):
     """Sleeps ``seconds`` (a setting), so a test can kill the worker mid-document."""
     time.sleep(float(context.config["seconds"]))
     return {"words": len(document["text"].split())}
 
 
-@analyzer("hog", version="1.0", output_schema=Count)
+@analyzer("hog", version="1.0", output_schema=Count, opt_in=True)
 def hog(document, context):
     """Tries to take 64 GiB of memory."""
     block = bytearray(64 * 1024**3)
