@@ -136,6 +136,13 @@ def _resolve(att: Attribution, index: EntityIndex, history: list[dict], doc,
         return {"start": noun.left_edge.idx, "end": noun.idx + len(noun), "kind": None}
     pos = att.speaker[0]
     want_person = word in PERSON_PRONOUNS
+    last = history[-1] if history else None
+    if want_person and not person and last is not None and last["kind"] == "document" \
+            and last["end"] <= pos < last["end"] + 400 and "\n" not in doc.text[last["end"]:pos] \
+            and not any(e.label_ == "PERSON" and last["end"] <= e.start_char < pos for e in doc.ents):
+        # '... the communique states. As he writes, ...': translated copy calls the document "he";
+        # with no person named since, the pronoun continues the document in the same paragraph
+        return last
     wanted = [{"person"}] if want_person else [{"document"}, {"organization"}] if word == "it" \
         else [{"organization", "other", "document"}]  # "they": a group, rarely one named person
     for kinds in wanted:

@@ -120,17 +120,23 @@ def np_span(tok) -> tuple[int, int]:
     return char_range(tok.doc, i, j)
 
 
-def subject_of(verb):
-    """The token naming who speaks or thinks for ``verb`` (its subject, climbing through chains)."""
+def subject_of(verb, strict: bool = False):
+    """The token naming who speaks or thinks for ``verb`` (its subject, climbing through chains);
+    ``strict``: None rather than an implausible subject borrowed from a conjoined verb."""
     v = verb
+    shared = False  # climbed from a conjoined verb: its subject is only borrowed
     for _ in range(5):
         subjects = [c for c in v.children if c.dep_ in ("nsubj", "csubj")]
         if subjects:  # "The diplomat Ivan Horvat said" is sometimes parsed with two subjects
-            return _past_dateline(min(subjects, key=lambda c: (not plausible_source(c), abs(c.i - verb.i))), v)
+            subj = min(subjects, key=lambda c: (not plausible_source(c), abs(c.i - verb.i)))
+            if strict and shared and not plausible_source(subj):
+                return None  # "the actions are unacceptable and condemn ...": no speaker to borrow
+            return _past_dateline(subj, v)
         for c in v.children:
             if c.dep_ == "nsubjpass":
                 return _passive_source(v)  # "she is expected to", "he was told": not the source
         if v.dep_ in ("xcomp", "advcl", "conj", "pcomp", "prep", "advmod", "acomp") and v.head.i != v.i:
+            shared = shared or v.dep_ == "conj"
             v = v.head
             continue
         if v.dep_ in ("acl", "relcl") and v.head.pos_ in ("NOUN", "PROPN") and plausible_source(v.head):
@@ -381,7 +387,7 @@ def object_cues(doc) -> list[Attribution]:
         if obj is None or obj.pos_ == "PRON" and pred is None and obj.lower_ not in OBJECT_PRONOUNS \
                 or lemma in PREDICATE_CUES and pred is None and obj.dep_ == "dobj":
             continue
-        subj = subject_of(tok)
+        subj = subject_of(tok, strict=True)
         if subj is None and not passive or subj is not None and subj.pos_ == "PRON" and not plausible_source(subj):
             continue
         # a bare name is content too: "endorsed Cruz", "support Clinton"
@@ -399,13 +405,15 @@ def object_cues(doc) -> list[Attribution]:
 
 def parenthetical_cues(doc) -> list[Attribution]:
     """A speech or cognition verb inserted in or after its content: "Far too many, Barden says, have died",
-    "Such a move could alienate his backers, her allies believe"."""
+    "Such a move could alienate his backers, her allies believe", "As he writes, ..."."""
     lex = lexicon()
     out = []
     for tok in doc:
         lemma = lemma_of(tok)
         kind = "speech" if lemma in lex["speech_verbs"] else "cognition" if lemma in lex["cognition_verbs"] else None
-        if tok.pos_ != "VERB" or tok.dep_ != "parataxis" or kind is None \
+        # "As he writes, the escalation is unacceptable": an as-clause is a parenthetical cue too
+        aside = tok.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ == "as" for c in tok.children)
+        if tok.pos_ != "VERB" or not (tok.dep_ == "parataxis" or aside) or kind is None \
                 or any(c.dep_ in ("ccomp", "dobj", "xcomp") for c in tok.children):
             continue
         subj = subject_of(tok)
@@ -583,11 +591,15 @@ def _frame_speaker(doc, last, verb):
     return after
 
 
-def _cue_near(doc, tokens, q: QuoteSpan, text: str, taken: set[int]):
+def _cue_near(doc, tokens, q: QuoteSpan, text: str, taken: set[int], far: bool = False):
     """The speech verb introducing a quote: in its sentence with nothing but words between them
-    (no sentence end, no other quote), or any verb right before a colon opening the quote."""
+    (no sentence end, no other quote), or any verb right before a colon opening the quote; ``far``:
+    also a verb after a long description of the speaker (not for short quotes, maybe titles)."""
     first, last = tokens[0], tokens[-1]
     reporting_comma = bool(re.search(r"[,?!\u2014-]\W*$", text[q.start:q.end]))
+    # '"... my wheelhouse." He said, twice, that ...': a quote closing its sentence is not the
+    # content of a verb after it
+    closed = bool(re.search(r"(?<!\.)\.[\s\"'\u201d\u2019]*$", text[q.start:q.end]))
     window = doc[max(0, min(first.sent.start, first.i - 40)):min(len(doc), max(last.sent.end, last.i + 12))]
     cands = []
     for t in window:
@@ -596,18 +608,49 @@ def _cue_near(doc, tokens, q: QuoteSpan, text: str, taken: set[int]):
         between = text[t.idx + len(t):q.start] if t.idx < q.start else text[q.end:t.idx]
         colon = t.idx < q.start and between.rstrip().endswith(":")
         core = between.rstrip()[:-1] if colon else between  # "He said:" may end the paragraph
-        if re.search(r"[.!?]\s|[\n\"\u201c\u201d]", core) or (t.idx > q.end and t.i - last.i > 10):
+        if _sentence_end(core) or re.search(r"[\n\"\u201c\u201d]", core) or (t.idx > q.end and closed):
+            continue
+        if t.idx > q.end and t.i - last.i > 10 and not (far and _named_right_after(t, last)):
             continue
         # '"Go back to Univision," Trump barked': any verb in the reporting frame after a comma-ended quote
         frame = t.idx > q.end and reporting_comma and t.i - last.i <= 6 and "," not in between
         if colon or frame or _speech_verb(t):
             cands.append((len(between) - 100 * colon, t, frame or _speech_verb(t)))
     for _, t, strong in sorted(cands, key=lambda c: c[0]):
-        subj = subject_of(t) or (_frame_speaker(doc, last, t) if t.idx > q.end else None)
+        subj = subject_of(t)
+        if t.idx > q.end and (subj is None or q.start <= subj.idx < q.end):
+            # the parse hung the frame's verb on the quote ('"...," Ramos, 58, told AFP'): the words between
+            subj = _frame_speaker(doc, last, t)
         if subj is not None and not (q.start <= subj.idx < q.end) \
                 and (strong or plausible_source(subj) and subj.lower_ != "it"):  # not "it gets better:"
             return t, subj
     return None
+
+
+def _named_right_after(verb, last) -> bool:
+    """'"...," Cecelia Purner, 67, a retired customer service representative, said': a speech verb
+    far after the quote, its subject starting right after it with no other verb between."""
+    if not _speech_verb(verb) or any(t.pos_ in ("VERB", "AUX") for t in verb.doc[last.i + 1:verb.i]):
+        return False
+    subj = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+    return subj is not None and last.i < subj.left_edge.i <= last.i + 2
+
+
+#: Abbreviations ending in a period that do not end a sentence ('"...," Mr. Biden said').
+ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "sen", "gov", "rep", "reps", "sens", "gen", "lt", "col", "sgt", "capt",
+                 "cmdr", "adm", "maj", "jr", "sr", "st", "rev", "prof", "pres", "atty", "supt", "mt", "ft", "messrs",
+                 "u.s", "u.n", "d.c", "inc", "co", "corp", "vs", "gov't"}
+SENTENCE_END_RE = re.compile(r"([\w.'’]*)[.!?]\s")
+
+
+def _sentence_end(text: str) -> bool:
+    """Whether ``text`` holds a sentence end: a period, ! or ? and a space, not after a title or an initial."""
+    for m in SENTENCE_END_RE.finditer(text):
+        word = m.group(1).lower().strip(".")
+        initials = re.fullmatch(r"(?:[^\W\d_]\.)*[^\W\d_]", word)  # "H.W.", "J."
+        if text[m.end(1)] != "." or word not in ABBREVIATIONS and not initials:
+            return True
+    return False
 
 
 def _named_colon(doc, first, q: QuoteSpan) -> Attribution | None:
@@ -651,14 +694,20 @@ def _cue_after(doc, last, q: QuoteSpan, text: str, taken: set[int]) -> Attributi
     return None
 
 
+def candidates(doc) -> list[Attribution]:
+    """Every attribution the parse-based patterns find, before quotation marks are looked at."""
+    return (verb_cues(doc) + object_cues(doc) + parenthetical_cues(doc) + colon_cues(doc)
+            + adjective_cues(doc) + sourceless_cues(doc) + adverb_cues(doc) + according_to(doc) + noun_cues(doc))
+
+
 def extract(doc, text: str, nested: bool = False) -> tuple[list[Attribution], list[tuple[int, int]]]:
     """All attributions in ``doc`` plus the spans of scare quotes and titles.
 
     ``nested``: keep attributions whose cue is inside a direct quote ("I think ..." within a quote).
     """
-    cands = (verb_cues(doc) + object_cues(doc) + parenthetical_cues(doc) + colon_cues(doc)
-             + adjective_cues(doc) + sourceless_cues(doc) + adverb_cues(doc) + according_to(doc) + noun_cues(doc))
+    cands = candidates(doc)
     quotes = quote_spans(text)
+    rank_speakers(cands, quotes)
     q_starts = [q.start for q in quotes]
     q_longest = max((q.end - q.start for q in quotes), default=0)
     for a in cands:
@@ -669,7 +718,10 @@ def extract(doc, text: str, nested: bool = False) -> tuple[list[Attribution], li
     by_start = sorted(range(len(cands)), key=lambda k: cands[k].start)
     c_starts = [cands[k].start for k in by_start]
     c_longest = max((a.end - a.start for a in cands), default=0) + 2
-    spoken = sorted((a for a in cands if a.speaker is not None), key=lambda a: a.end)
+    # who speaks next is not "we" of "we are finding that ..." inside a quote, nor the "whose
+    # organization does not endorse ..." of a relative clause describing the last speaker
+    spoken = sorted((a for a in cands if a.speaker is not None and not _in_quote(a.cue, quotes)
+                     and (a.cue_token is None or a.cue_token.dep_ != "relcl")), key=lambda a: a.end)
     spoken_ends = [a.end for a in spoken]
     result: list[Attribution] = []
     scare: list[tuple[int, int]] = []
@@ -710,7 +762,8 @@ def extract(doc, text: str, nested: bool = False) -> tuple[list[Attribution], li
         # the second half of '"A," Smith said, "B."' belongs to the same speaker whatever its length
         split = prev_direct is not None and prev_direct.cue is not None \
             and prev_direct.end <= prev_direct.cue[0] < q.start \
-            and re.fullmatch(r"[^.!?\n\"\u201c\u201d]{0,80},\s*", text[prev_direct.end:q.start])
+            and re.fullmatch(r"[^\n\"\u201c\u201d]{0,80},\s*", text[prev_direct.end:q.start]) \
+            and not _sentence_end(text[prev_direct.end:q.start])
         if split:
             _add_direct(_copy(prev_direct, q, 0.85, "quote+split"), chain, result)
             continue
@@ -723,9 +776,12 @@ def extract(doc, text: str, nested: bool = False) -> tuple[list[Attribution], li
                 continue
         att = None
         if q.continued and prev_direct is not None and prev_direct.speaker is not None:
-            att = _copy(prev_direct, q, 0.85, "continued")
+            # the continued paragraph's own '... ," she said' names the speaker again: take that mention
+            near = near or _cue_near(doc, tokens, q, text, taken_cues, far=True)
+            if near is None or near[0].idx < q.start:
+                att = _copy(prev_direct, q, 0.85, "continued")
         if att is None:
-            near = near or _cue_near(doc, tokens, q, text, taken_cues)
+            near = near or _cue_near(doc, tokens, q, text, taken_cues, far=True)
             if near is not None:
                 verb, subj = near
                 taken_cues.add(verb.i)
@@ -745,6 +801,7 @@ def extract(doc, text: str, nested: bool = False) -> tuple[list[Attribution], li
                               direct=True)
         _add_direct(att, chain, result)
         prev_direct = att
+    rank_quote_speakers(result, doc, text)
     direct_spans = [(a.start, a.end) for a in result]
     for k, a in enumerate(cands):
         if k in used:
@@ -757,7 +814,7 @@ def extract(doc, text: str, nested: bool = False) -> tuple[list[Attribution], li
         if in_quote:
             a.confidence -= 0.2
         result.append(a)
-    result = _dedupe(result)
+    result = _keep(_dedupe(result), text)
     return sorted(result, key=lambda a: (a.start, a.end)), scare
 
 
@@ -786,8 +843,21 @@ def _previous(prev_direct: Attribution | None, spoken: list[Attribution], ends: 
     return best
 
 
+def _in_quote(cue: tuple[int, int] | None, quotes: list[QuoteSpan]) -> bool:
+    """Whether ``cue`` starts inside one of ``quotes`` (sorted by start, not nested)."""
+    if cue is None:
+        return False
+    k = bisect.bisect_right(quotes, cue[0], key=lambda q: q.start) - 1
+    return k >= 0 and cue[0] < quotes[k].end
+
+
 def _copy(prev: Attribution, q: QuoteSpan, confidence: float, pattern: str) -> Attribution:
-    return Attribution(q.start, q.end, prev.cue, prev.cue_kind, prev.speaker, prev.speaker_head,
+    speaker, head = prev.speaker, prev.speaker_head
+    if head is not None and head.lower_ in ("who", "that") and head.head.dep_ == "relcl":
+        # '..., said Gov. Bryant, who has since called ... "Realistically, ..."': the next quote is Bryant's
+        head = head.head.head
+        speaker = np_span(head)
+    return Attribution(q.start, q.end, prev.cue, prev.cue_kind, speaker, head,
                        confidence=min(confidence, prev.confidence), pattern=pattern, direct=True,
                        cue_token=prev.cue_token)
 
@@ -820,3 +890,231 @@ def _snap_to_marks(a: Attribution, quotes: list[QuoteSpan], text: str) -> None:
             a.end = q.end
         if q.start < a.start < q.end <= a.end and not text[q.start:a.start].strip(" '\"\u201c\u2018`"):
             a.start = q.start
+
+
+# --- the trained speaker ranker -------------------------------------------------------------------
+
+MODEL_PATH = Path(__file__).parent / "data" / "quotes" / "model.json"
+#: Patterns whose speaker the ranker may re-choose: those found on the parse around a cue.
+RANKED_PATTERNS = {"verb", "object", "noun", "adjective", "parenthetical", "according_to"}
+NP_POS = {"PROPN", "PRON", "NOUN"}
+#: Direct-quote patterns whose speaker the ranker may re-choose: found by proximity, not a parse link.
+DIRECT_RANKED = {"quote+previous", "quote+near", "quote+after", "quote", "continued"}
+#: Patterns the keep model leaves alone: hedging adverbs are too rare in the training data (~80)
+#: for their weights to overrule the rule.
+UNFILTERED = {"adverb"}
+_model: dict = {}
+
+
+def model() -> dict:
+    """The trained weights (``newsdesk train quotes``): ``speaker`` ranks the sources of parse-based
+    attributions, ``direct`` those of direct quotes found by proximity, ``keep`` scores reported-speech
+    candidates; empty when not built (the rules alone then decide)."""
+    if "weights" not in _model:
+        _model["weights"] = json.loads(MODEL_PATH.read_text(encoding="utf-8")) if MODEL_PATH.exists() else {}
+    return _model["weights"]
+
+
+def use_model(weights: dict) -> None:
+    """Use ``weights`` instead of the shipped file (training and its held-out check)."""
+    _model["weights"] = weights
+
+
+def _bucket(n: int) -> str:
+    return str(n) if n <= 3 else "4-6" if n <= 6 else "7-10" if n <= 10 else "11-20" if n <= 20 else "far"
+
+
+def speaker_candidates(att: Attribution) -> list:
+    """Noun-phrase heads that could be the source of ``att``: in the cue's sentence and the one
+    before, outside the content; the rule's choice is always among them."""
+    cue = att.cue_token
+    doc = cue.doc
+    sent = cue.sent
+    lo = doc[sent.start - 1].sent.start if sent.start > 0 else sent.start
+    lo = max(lo, cue.i - 60)
+    hi = min(sent.end, cue.i + 40)
+    out = [t for t in doc[lo:hi] if t.pos_ in NP_POS and t.dep_ not in ("compound", "flat")
+           and not att.start <= t.idx < att.end and t.i != cue.i]
+    head = att.speaker_head
+    if head is not None and not any(t.i == head.i for t in out):
+        out.append(head)
+    return out
+
+
+def _relation(cue, t) -> list[str]:
+    """How ``t`` hangs off the cue: its subject, an ancestor's subject (and how far up), an agent..."""
+    feats = []
+    v, depth = cue, 0
+    while depth < 5:
+        if t.head.i == v.i and t.i != v.i:
+            feats.append(f"child{min(depth, 3)}={t.dep_}")
+            break
+        if v.head.i == v.i:
+            break
+        if depth == 0:
+            feats.append(f"up={v.dep_}")
+        v, depth = v.head, depth + 1
+    if t.head.i == t.i or t.i in {a.i for a in cue.ancestors}:
+        feats.append("ancestor")
+    if t.dep_ == "pobj" and t.head.dep_ == "agent":
+        feats.append("agent")
+    if t.dep_ == "pobj" and t.head.lower_ == "to" and t.head.head.lower_ == "according":
+        feats.append("according")
+    return feats
+
+
+def speaker_features(att: Attribution, t) -> list[str]:
+    """String features of candidate ``t`` (None: no source) for ``att``."""
+    cue = att.cue_token
+    lemma = lemma_of(cue)
+    base = [f"pat={att.pattern}", f"cuedep={cue.dep_}", f"cuepos={cue.pos_}"]
+    rule_none = att.speaker_head is None
+    if t is None:
+        passive = any(c.dep_ in ("auxpass", "nsubjpass") for c in cue.children)
+        return ["none", f"none|rule_none={rule_none}", f"none|pass={passive}", f"none|cue={lemma}",
+                *(f"none|{b}" for b in base)]
+    lex = lexicon()
+    rule = att.speaker_head is not None and t.i == att.speaker_head.i
+    side = "before" if t.i < cue.i else "after"
+    same = t.sent.start == cue.sent.start
+    rel = _relation(cue, t)
+    word = t.lower_ if t.pos_ == "PRON" else t.pos_
+    feats = [f"rule={rule}", f"dep={t.dep_}", f"word={word}", f"ent={t.ent_type_}", f"side={side}",
+             f"dist={_bucket(abs(t.i - cue.i))}", f"same={same}", f"plaus={plausible_source(t)}",
+             f"person={t.lemma_.lower() in lex['person_nouns']}",
+             f"docnoun={t.lemma_.lower() in lex['document_nouns']}", f"dep|side={t.dep_}|{side}",
+             f"word|side={word}|{side}", f"rule|pat={rule}|{att.pattern}",
+             f"rule|cuedep={rule}|{cue.dep_}", f"headdep={t.head.dep_}", f"cue={lemma}|rule={rule}",
+             *rel, *(f"{r}|{att.pattern}" for r in rel), *(f"{r}|cuedep={cue.dep_}" for r in rel)]
+    return feats
+
+
+def quote_candidates(att: Attribution, doc) -> list:
+    """Noun-phrase heads around a direct quote (its sentences and one on each side), outside it;
+    the rule's choice is always among them."""
+    span = doc.char_span(att.start, att.end, alignment_mode="expand")
+    if span is None or not len(span):
+        return [att.speaker_head] if att.speaker_head is not None else []
+    first, last = span[0], span[-1]
+    lo = first.sent.start
+    lo = max(doc[lo - 1].sent.start if lo > 0 else lo, first.i - 60)
+    hi = last.sent.end
+    hi = min(doc[hi].sent.end if hi < len(doc) else hi, last.i + 40)
+    out = [t for t in doc[lo:hi] if t.pos_ in NP_POS and t.dep_ not in ("compound", "flat")
+           and not att.start <= t.idx < att.end]
+    head = att.speaker_head
+    if head is not None and not any(t.i == head.i for t in out):
+        out.append(head)
+    return out
+
+
+def quote_features(att: Attribution, t, text: str) -> list[str]:
+    """String features of candidate speaker ``t`` (None: no source) of the direct quote ``att``."""
+    pat = att.pattern
+    head = att.speaker_head
+    if t is None:
+        return ["none", f"none|pat={pat}", f"none|rule_none={head is None}"]
+    lex = lexicon()
+    rule = head is not None and t.i == head.i
+    side = "before" if t.idx < att.start else "after"
+    gap = text[t.idx + len(t):att.start] if side == "before" else text[att.end:t.idx]
+    par = "\n" not in gap
+    dist = _bucket(len(gap.split()) // 2)
+    word = t.lower_ if t.pos_ == "PRON" else t.pos_
+    speech = t.dep_ in ("nsubj", "nsubjpass") and _speech_verb(t.head)
+    verb_side = ("before" if t.head.idx < att.start else "after") if speech else "-"
+    return [f"rule={rule}", f"rule|pat={rule}|{pat}", f"word={word}", f"ent={t.ent_type_}", f"dep={t.dep_}",
+            f"headdep={t.head.dep_}", f"side={side}", f"dist={dist}", f"par={par}", f"speech={speech}|{verb_side}",
+            f"side|speech={side}|{speech}", f"side|dist={side}|{dist}", f"side|par={side}|{par}",
+            f"side|word={side}|{word}", f"plaus={plausible_source(t)}", f"rule|word={rule}|{word}",
+            f"person={t.lemma_.lower() in lex['person_nouns']}",
+            f"docnoun={t.lemma_.lower() in lex['document_nouns']}", f"par|speech={par}|{speech}|{verb_side}"]
+
+
+def rank_quote_speakers(atts: list[Attribution], doc, text: str) -> None:
+    """Re-choose the speaker of direct quotes attributed by proximity (not by a parse link to
+    their cue) with the trained ranker (if shipped)."""
+    weights = model().get("direct")
+    if not weights:
+        return
+    for a in atts:
+        if a.pattern not in DIRECT_RANKED:
+            continue
+        best, best_score = None, score(weights, quote_features(a, None, text))
+        for t in quote_candidates(a, doc):
+            s = score(weights, quote_features(a, t, text))
+            if s > best_score:
+                best, best_score = t, s
+        if best is None:
+            a.speaker = a.speaker_head = None
+        elif a.speaker_head is None or best.i != a.speaker_head.i:
+            a.speaker, a.speaker_head = np_span(best), best
+
+
+def score(weights: dict, feats: list[str]) -> float:
+    return weights.get("_bias", 0.0) + sum(weights.get(f, 0.0) for f in feats)
+
+
+def rank_speakers(cands: list[Attribution], quotes: list[QuoteSpan]) -> None:
+    """Re-choose each parse-based candidate's speaker with the trained ranker (if shipped); not
+    for cues inside quotations (dropped unless ``nested``, and their speaker is the quote's)."""
+    weights = model().get("speaker")
+    if not weights:
+        return
+    for a in cands:
+        if a.cue_token is None or a.pattern not in RANKED_PATTERNS or _in_quote(a.cue, quotes):
+            continue
+        best, best_score = None, score(weights, speaker_features(a, None))
+        for t in speaker_candidates(a):
+            s = score(weights, speaker_features(a, t))
+            if s > best_score:
+                best, best_score = t, s
+        head = a.speaker_head
+        if best is None:
+            a.speaker = a.speaker_head = None
+        elif head is None or best.i != head.i:
+            a.speaker, a.speaker_head = np_span(best), best
+
+
+def keep_features(a: Attribution, text: str, nested: bool = False) -> list[str]:
+    """String features of a reported-speech candidate for the keep/drop model; ``nested``: it
+    contains or lies inside another candidate."""
+    cue = a.cue_token
+    lemma = lemma_of(cue) if cue is not None else "-"
+    head = a.speaker_head
+    who = "none" if head is None else head.lower_ if head.pos_ == "PRON" else head.pos_ + "/" + head.ent_type_
+    content = text[a.start:a.end]
+    words = len(content.split())
+    side = "-" if a.cue is None else "after" if a.cue[0] < a.start else "before"
+    marks = "marks" if DOUBLE_RE.search(content) else "plain"
+    feats = [f"pat={a.pattern}", f"cue={lemma}", f"kind={a.cue_kind}", f"who={who}", f"len={_bucket(words // 2)}",
+             f"side={side}", marks, f"pat|who={a.pattern}|{who}", f"pat|cue={a.pattern}|{lemma}",
+             f"pat|len={a.pattern}|{_bucket(words // 2)}", f"pat|side={a.pattern}|{side}",
+             f"first={content.split()[0].lower() if words else '-'}", f"nested={nested}",
+             f"pat|nested={a.pattern}|{nested}", "headline=" + str("\n" not in text[:a.start])]
+    if head is not None:
+        feats += [f"plaus={plausible_source(head)}", f"pat|plaus={a.pattern}|{plausible_source(head)}"]
+    if cue is not None:
+        span = cue.doc.char_span(a.start, a.end, alignment_mode="expand")
+        root = span.root if span is not None and len(span) else None
+        verb = span is not None and any(t.pos_ in ("VERB", "AUX") for t in span)
+        feats += [f"cuedep={cue.dep_}", f"cuetag={cue.tag_}", f"pat|cuedep={a.pattern}|{cue.dep_}",
+                  f"neg={any(c.dep_ == 'neg' for c in cue.children)}", f"verb={verb}", f"pat|verb={a.pattern}|{verb}",
+                  f"root={root.pos_ if root is not None else '-'}/{root.dep_ if root is not None else '-'}"]
+    return feats
+
+
+def nested_flags(atts: list[Attribution]) -> list[bool]:
+    """For each of ``atts``, whether another one's content contains it or lies inside it."""
+    spans = [(a.start, a.end) for a in atts]
+    return [any(k != j and (s <= a.start and a.end <= e or a.start <= s and e <= a.end)
+                for j, (s, e) in enumerate(spans)) for k, a in enumerate(atts)]
+
+
+def _keep(atts: list[Attribution], text: str) -> list[Attribution]:
+    """Drop reported-speech candidates the trained keep model scores as unlikely attributions."""
+    weights = model().get("keep")
+    if not weights:
+        return atts
+    return [a for a, n in zip(atts, nested_flags(atts))
+            if a.direct or a.pattern in UNFILTERED or score(weights, keep_features(a, text, n)) >= 0.0]

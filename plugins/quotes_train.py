@@ -1,0 +1,175 @@
+"""``newsdesk train quotes``: train the quotes analyzer's three small models on PolNeAR train (fixed
+seed) and write ``plugins/data/quotes/model.json``.
+
+- ``speaker``: for every parse-based attribution matching a gold quote, each candidate source
+  (noun-phrase heads near the cue, plus "no source") is one example, positive when its span
+  overlaps the gold source; the analyzer takes the best-scoring candidate.
+- ``direct``: the same for direct quotes attributed by proximity (previous speaker, nearby verb),
+  with candidates around the quote.
+- ``keep``: every reported-speech candidate the extractor outputs is one example, positive when it
+  matches a gold quote; the analyzer drops those scoring below the threshold chosen on a fixed
+  fifth of the training documents (folded into ``_bias``).
+
+All are logistic regressions over string features, shipped as JSON (feature -> weight): loading
+needs no pickle and scoring is a few dictionary look-ups. Dev data is never used.
+"""
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from .quotes_eval import match, read_gold, score_document, summary
+from .quotes_extract import (DIRECT_RANKED, MODEL_PATH, RANKED_PATTERNS, UNFILTERED, candidates, extract,
+                             keep_features, nested_flags, np_span, quote_candidates, quote_features, quote_spans,
+                             speaker_candidates, speaker_features, use_model)
+
+TRAIN = Path("/work/shared/data/quotes/train.jsonl")
+SEED = 13
+THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5)
+
+
+def speaker_examples(doc, gold: list[dict]) -> list[list[tuple[list[str], int]]]:
+    """One group of (features, label) per parse-based attribution that matches a gold quote."""
+    quotes = [(q.start, q.end) for q in quote_spans(doc.text)]
+    cands = [a for a in candidates(doc) if a.cue_token is not None and a.pattern in RANKED_PATTERNS
+             and not any(s <= a.cue[0] < e for s, e in quotes)]  # cues inside quotes are not ranked
+    groups = []
+    for gi, ci in match(gold, [{"start": a.start, "end": a.end} for a in cands]):
+        g, a = gold[gi], cands[ci]
+        gs, ge = g.get("speaker_start"), g.get("speaker_end")
+        group = [(speaker_features(a, None), int(gs is None))]
+        for t in speaker_candidates(a):
+            s, e = np_span(t)
+            group.append((speaker_features(a, t), int(gs is not None and s < ge and gs < e)))
+        groups.append(group)
+    return groups
+
+
+def direct_examples(doc, gold: list[dict]) -> list[list[tuple[list[str], int]]]:
+    """One group of (features, label) per direct quote attributed by proximity that matches a gold quote."""
+    atts, _ = extract(doc, doc.text)
+    groups = []
+    for gi, ai in match(gold, [{"start": a.start, "end": a.end} for a in atts]):
+        g, a = gold[gi], atts[ai]
+        if a.pattern not in DIRECT_RANKED:
+            continue
+        gs, ge = g.get("speaker_start"), g.get("speaker_end")
+        group = [(quote_features(a, None, doc.text), int(gs is None))]
+        for t in quote_candidates(a, doc):
+            s, e = np_span(t)
+            group.append((quote_features(a, t, doc.text), int(gs is not None and s < ge and gs < e)))
+        groups.append(group)
+    return groups
+
+
+def keep_examples(doc, gold: list[dict]) -> list[tuple[list[str], int]]:
+    """(features, matched a gold quote) for each reported-speech output of the extractor."""
+    atts, _ = extract(doc, doc.text)
+    matched = {pi for _, pi in match(gold, [{"start": a.start, "end": a.end} for a in atts])}
+    nested = nested_flags(atts)
+    return [(keep_features(a, doc.text, nested[k]), int(k in matched)) for k, a in enumerate(atts)
+            if not a.direct and a.pattern not in UNFILTERED]
+
+
+def fit(rows: list[tuple[list[str], int]], c: float) -> dict:
+    """Logistic-regression weights (feature -> weight, ``_bias``)."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vec = DictVectorizer()
+    x = vec.fit_transform([{f: 1 for f in feats} for feats, _ in rows])
+    lr = LogisticRegression(C=c, max_iter=3000, random_state=SEED).fit(x, [y for _, y in rows])
+    weights = {f: round(float(w), 4) for f, w in zip(vec.get_feature_names_out(), lr.coef_[0]) if abs(w) >= 1e-4}
+    weights["_bias"] = round(float(lr.intercept_[0]), 4)
+    return weights
+
+
+def evaluate(docs, records) -> dict:
+    """The eval command's figures (speaker mentions only, no entity linking) on parsed ``docs``."""
+    from .quotes import build_quotes
+
+    c: Counter = Counter()
+    for doc, rec in zip(docs, records):
+        score_document(rec["quotes"], build_quotes(doc, rec["text"], [])["quotes"], c)
+    return summary(c, len(records))
+
+
+def train_models(docs, records, c: float = 0.5) -> dict:
+    """The three models on ``docs``; ``keep`` before its threshold is folded in (see ``with_threshold``)."""
+    use_model({})
+    groups = [g for doc, r in zip(docs, records) for g in speaker_examples(doc, r["quotes"])]
+    speaker = fit([ex for g in groups for ex in g], c)
+    use_model({"speaker": speaker})
+    groups = [g for doc, r in zip(docs, records) for g in direct_examples(doc, r["quotes"])]
+    direct = fit([ex for g in groups for ex in g], c)
+    use_model({"speaker": speaker, "direct": direct})
+    keep = fit([ex for doc, r in zip(docs, records) for ex in keep_examples(doc, r["quotes"])], c)
+    return {"speaker": speaker, "direct": direct, "keep": keep}
+
+
+def with_threshold(models: dict, threshold: float) -> dict:
+    """``models`` with ``keep`` shifted so that a score >= 0 means a probability >= ``threshold``."""
+    keep = {**models["keep"], "_bias": round(models["keep"]["_bias"] - math.log(threshold / (1 - threshold)), 4)}
+    return {**models, "keep": keep}
+
+
+def parsed(records: list[dict], nlp, cache: str | None):
+    """spaCy docs of ``records``, read from / written to the DocBin ``cache`` when given."""
+    from spacy.tokens import DocBin
+
+    if cache and Path(cache).exists():
+        return list(DocBin().from_disk(cache).get_docs(nlp.vocab))
+    docs = list(nlp.pipe([r["text"] for r in records], batch_size=16))
+    if cache:
+        db = DocBin()
+        for d in docs:
+            db.add(d)
+        db.to_disk(cache)
+    return docs
+
+
+@click.command()
+@click.option("--data", type=click.Path(exists=True, dir_okay=False), default=str(TRAIN), show_default=True,
+              help="PolNeAR train split (JSON lines with gold quotes).")
+@click.option("--out", type=click.Path(dir_okay=False), default=str(MODEL_PATH), show_default=True)
+@click.option("--parse-cache", type=click.Path(dir_okay=False), default=None,
+              help="DocBin file to reuse the parses of DATA (written when missing).")
+def cli(data, out, parse_cache):
+    """Train the quotes models on DATA; pick the keep threshold on a fixed fifth of its documents."""
+    from service.cli import in_process_pipeline
+
+    t0 = time.time()
+    records = read_gold(data, None)
+    docs = parsed(records, in_process_pipeline().nlp, parse_cache)
+    order = list(range(len(records)))
+    random.Random(SEED).shuffle(order)
+    held = sorted(order[:len(order) // 5])
+    rest = [k for k in order if k not in set(held)]
+    held_docs, held_recs = [docs[k] for k in held], [records[k] for k in held]
+    keys = ("direct_f1", "indirect_f1", "mixed_f1", "overall_f1", "attribution_accuracy")
+    use_model({})
+    rules = evaluate(held_docs, held_recs)
+    click.echo("held-out, rules only: " + json.dumps({k: rules[k] for k in keys}))
+    best = None
+    split_models = train_models([docs[k] for k in rest], [records[k] for k in rest])
+    for t in THRESHOLDS:
+        use_model(with_threshold(split_models, t))
+        s = evaluate(held_docs, held_recs)
+        click.echo(f"held-out, threshold {t}: " + json.dumps({k: s[k] for k in keys}))
+        if best is None or s["indirect_f1"] + s["overall_f1"] > best[0]:
+            best = (s["indirect_f1"] + s["overall_f1"], t)
+    models = with_threshold(train_models(docs, records), best[1])
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(json.dumps({
+        "about": "Quotes analyzer models: logistic-regression weights over string features "
+                 "(plugins/quotes_extract.py speaker_features, quote_features, keep_features), trained by "
+                 "`newsdesk train quotes` on PolNeAR train (Newell, Margolin & Ruths, LREC 2018).",
+        "seed": SEED, "keep_threshold": best[1], **models}, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    use_model({})
+    click.echo(f"wrote {out} (threshold {best[1]}) in {time.time() - t0:.0f} s")
