@@ -119,38 +119,24 @@ def with_threshold(models: dict, threshold: float) -> dict:
     return {**models, "keep": keep}
 
 
-def parsed(records: list[dict], nlp, cache: str | None):
-    """spaCy docs of ``records``, read from / written to the DocBin ``cache`` when given."""
-    from spacy.tokens import DocBin
-
-    if cache and Path(cache).exists():
-        return list(DocBin().from_disk(cache).get_docs(nlp.vocab))
-    docs = list(nlp.pipe([r["text"] for r in records], batch_size=16))
-    if cache:
-        db = DocBin()
-        for d in docs:
-            db.add(d)
-        db.to_disk(cache)
-    return docs
-
-
 @click.command()
 @click.option("--data", type=click.Path(exists=True, dir_okay=False), default=str(TRAIN), show_default=True,
               help="PolNeAR train split (JSON lines with gold quotes).")
 @click.option("--out", type=click.Path(dir_okay=False), default=str(MODEL_PATH), show_default=True)
-@click.option("--parse-cache", type=click.Path(dir_okay=False), default=None,
-              help="DocBin file to reuse the parses of DATA (written when missing).")
+@click.option("--parse-cache", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for cached parses of DATA (keep it outside the repo, e.g. /tmp).")
 def cli(data, out, parse_cache):
     """Train the quotes models on DATA; pick the keep threshold on a fixed fifth of its documents."""
     from service.cli import in_process_pipeline
+    from service.pipeline import parse_cached
 
     t0 = time.time()
     records = read_gold(data, None)
-    docs = parsed(records, in_process_pipeline().nlp, parse_cache)
+    docs = parse_cached(in_process_pipeline().nlp, [r["text"] for r in records], parse_cache, "quotes-train")
     order = list(range(len(records)))
     random.Random(SEED).shuffle(order)
     held = sorted(order[:len(order) // 5])
-    rest = [k for k in order if k not in set(held)]
+    rest = order[len(order) // 5:]
     held_docs, held_recs = [docs[k] for k in held], [records[k] for k in held]
     keys = ("direct_f1", "indirect_f1", "mixed_f1", "overall_f1", "attribution_accuracy")
     use_model({})

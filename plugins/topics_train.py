@@ -3,7 +3,6 @@ and AG News (fixed seed), evaluate it on the held-out split and write the model 
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import math
 import re
@@ -62,26 +61,6 @@ def build_vocabulary(csv_path: Path, nlp) -> dict:
             "licence": "CC BY 4.0 http://creativecommons.org/licenses/by/4.0/",
             "changes": "active concepts only; label terms and definition nouns lemmatised with en_core_web_sm",
             "concepts": concepts}
-
-
-def parse_texts(nlp, rows: list[dict], cache: Path | None, name: str) -> list:
-    """spaCy Docs of the texts, cached as a DocBin in ``cache`` (outside the repo) when given."""
-    from spacy.tokens import DocBin
-
-    texts = [r["text"] for r in rows]
-    tokenizer = nlp.tokenizer.infix_finditer.__self__.pattern
-    key = hashlib.sha256(("\x00".join(texts) + nlp.meta["name"] + nlp.meta["version"] + tokenizer).encode()).hexdigest()[:16]
-    path = cache / f"{name}-{key}.spacy" if cache else None
-    if path and path.exists():
-        return list(DocBin().from_disk(path).get_docs(nlp.vocab))
-    from service.cli import progress
-
-    docs = list(progress(nlp.pipe(texts, batch_size=32), total=len(texts), desc=f"parse {name}"))
-    if path:
-        cache.mkdir(parents=True, exist_ok=True)
-        db = DocBin(docs=docs)
-        db.to_disk(path)
-    return docs
 
 
 def training_class(label: str, mapping: dict[str, list[str]]) -> str:
@@ -184,7 +163,7 @@ def cli(seed, parse_cache, split_model, refit):
     import joblib
 
     from service.cli import _settings
-    from service.pipeline import load_nlp
+    from service.pipeline import load_nlp, parse_cached
 
     started = time.time()
     nlp = load_nlp(_settings().spacy_model)
@@ -197,7 +176,7 @@ def cli(seed, parse_cache, split_model, refit):
     for name, path in CORPORA.items():
         rows = load_jsonl(path)
         mapping = load_mapping(name)
-        docs = parse_texts(nlp, rows, parse_cache, name)
+        docs = parse_cached(nlp, [r["text"] for r in rows], parse_cache, name)
         by_id = {r["doc_id"]: featurize(d, r.get("title")) for r, d in zip(rows, docs)}
         train, heldout = split(rows, seed)
         corpora[name] = {"mapping": mapping, "train": train, "heldout": heldout, "feats": by_id}

@@ -1,6 +1,7 @@
 """Plan and run analyzers on one shared spaCy parse; used by the worker and the CLI alike."""
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import signal
@@ -8,6 +9,7 @@ import threading
 import time
 from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from .analyzers import Analyzer, Context
@@ -70,6 +72,25 @@ def load_nlp(name: str):
     infixes = nlp.tokenizer.infix_finditer.__self__.pattern
     nlp.tokenizer.infix_finditer = re.compile(f"{infixes}|{GLUED_SENTENCE}").finditer
     return nlp
+
+
+def parse_cached(nlp, texts: list[str], cache: Path | None, name: str) -> list:
+    """spaCy Docs of ``texts`` for the training commands, cached as a DocBin in the folder ``cache``
+    (keep it outside the repo) under a key of the texts, the model and the tokenizer rules."""
+    from spacy.tokens import DocBin
+
+    tokenizer = nlp.tokenizer.infix_finditer.__self__.pattern
+    key = hashlib.sha256("\x00".join([*texts, nlp.meta["name"], nlp.meta["version"], tokenizer]).encode())
+    path = cache / f"{name}-{key.hexdigest()[:16]}.spacy" if cache else None
+    if path and path.exists():
+        return list(DocBin().from_disk(path).get_docs(nlp.vocab))
+    from .cli import progress
+
+    docs = list(progress(nlp.pipe(texts, batch_size=32), total=len(texts), desc=f"parse {name}"))
+    if path:
+        cache.mkdir(parents=True, exist_ok=True)
+        DocBin(docs=docs).to_disk(path)
+    return docs
 
 
 @contextmanager
