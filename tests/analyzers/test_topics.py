@@ -225,3 +225,40 @@ def test_lower_level_topics_need_their_label_in_the_text(analyze):
     assert not {label for label in lower(text) if "election" in label}
     assert {label for label in lower(text + " The ruling party won the parliamentary election with 48 percent "
                                      "of the vote, and a new government will be formed.") if "election" in label}
+
+
+def test_shipped_model_is_small_and_carries_only_the_adapters():
+    """The model file stays a few MB: the encoder's base weights come from their own package."""
+    from plugins.topics import MODEL_FILE, load_model
+
+    assert MODEL_FILE.stat().st_size < 10_000_000
+    model = load_model()
+    encoder = model.encoder
+    assert encoder is not None and list(encoder.classes) == list(model.classifier.classes_)
+    assert sum(v.nbytes for v in encoder.deltas.values()) < 3_000_000
+    assert not any(name.startswith("embeddings.word_embeddings") for name in encoder.deltas)
+    assert all(0.0 <= w <= 1.0 for w in model.encoder_weight.values()) and model.blend_temperature > 0
+
+
+def test_encoder_alone_places_briefs():
+    """The fine-tuned encoder on its own (adapters merged into the base weights at load) puts
+    one-sentence briefs in their class: a wrong merge or head would scramble these."""
+    from plugins.topics import load_model
+    from plugins.topics_encoder import encoder_text
+
+    briefs = {
+        "medtop:15000000": ("Striker's late goal sends United top", "A header in stoppage time gave United a "
+                            "2-1 win over City and top spot in the league."),
+        "medtop:04000000": ("Retailer's profit falls as sales slow", "The chain said quarterly earnings dropped 12 "
+                            "percent and cut its forecast, sending its shares lower."),
+        "medtop:13000000": ("New chip doubles battery life of laptops", "The processor uses a smaller transistor "
+                            "design, the company's engineers said at a developer conference."),
+        "politics-world": ("Ceasefire talks resume as troops withdraw", "Negotiators from both governments met "
+                           "in Geneva after the army pulled back from the border town."),
+        "medtop:01000000": ("Director's new film opens the festival", "The drama, starring two Oscar winners, "
+                            "premiered to a standing ovation from critics and fans."),
+    }
+    encoder = load_model().encoder
+    proba = encoder.predict_proba([encoder_text(title, text) for title, text in briefs.values()])
+    assert [encoder.classes[i] for i in proba.argmax(1)] == list(briefs)
+    assert proba.shape == (5, 5) and abs(float(proba.sum()) - 5.0) < 1e-4
