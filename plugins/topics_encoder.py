@@ -58,25 +58,21 @@ def encoder_text(title: str | None, text: str) -> str:
     return f"{title}\n{text[:4000]}" if title else text[:4000]
 
 
-class LoRALinear:
-    """Factory of a frozen linear layer plus a trainable low-rank update (built lazily: torch
-    is imported only when an encoder is trained or used)."""
+def lora_linear(base, rank: int):
+    """``base`` (a frozen linear layer) plus a trainable low-rank update ``b @ a``."""
+    import torch
 
-    @staticmethod
-    def wrap(base, rank: int):
-        import torch
+    class LoRALinear(torch.nn.Module):  # defined here: torch is imported only when it is used
+        def __init__(self):
+            super().__init__()
+            self.base = base
+            self.a = torch.nn.Parameter(torch.randn(rank, base.in_features) / math.sqrt(base.in_features))
+            self.b = torch.nn.Parameter(torch.zeros(base.out_features, rank))
 
-        class Wrapped(torch.nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.base = base
-                self.a = torch.nn.Parameter(torch.randn(rank, base.in_features) / math.sqrt(base.in_features))
-                self.b = torch.nn.Parameter(torch.zeros(base.out_features, rank))
+        def forward(self, x):
+            return self.base(x) + (x @ self.a.T @ self.b.T) * LORA_SCALE
 
-            def forward(self, x):
-                return self.base(x) + (x @ self.a.T @ self.b.T) * LORA_SCALE
-
-        return Wrapped()
+    return LoRALinear()
 
 
 class Encoder:
@@ -121,15 +117,15 @@ class Encoder:
     def predict_proba(self, texts: list[str], batch_size: int = 16) -> np.ndarray:
         import torch
 
+        from .topics import softmax
+
         model, tokenizer = self.load()
         out = []
         with torch.inference_mode():
             for i in range(0, len(texts), batch_size):
                 pooled = _pooled(model, tokenizer, texts[i:i + batch_size], self.max_length).numpy()
                 out.append(pooled @ self.head[0].T + self.head[1])
-        z = np.concatenate(out) if out else np.zeros((0, len(self.classes)), dtype=np.float32)
-        z = z - z.max(axis=1, keepdims=True)
-        return np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+        return softmax(np.concatenate(out)) if out else np.zeros((0, len(self.classes)), dtype=np.float32)
 
 
 def _pooled(model, tokenizer, texts: list[str], max_length: int):
@@ -140,10 +136,10 @@ def _pooled(model, tokenizer, texts: list[str], max_length: int):
     return (hidden * mask).sum(1) / mask.sum(1)
 
 
-def train(texts: list[str], labels: list[str], weights: list[float], classes: list[str], seed: int,
+def train(texts: list[str], labels: list[str], classes: list[str], seed: int,
           epochs: int = 4, rank: int = 16, lr: float = 1e-3, batch_size: int = 32,
           max_length: int = MAX_LENGTH, threads: int | None = None, report=log.info) -> Encoder:
-    """Fine-tune adapters, biases, layer norms and a head with weighted cross-entropy (AdamW,
+    """Fine-tune adapters, biases, layer norms and a head with cross-entropy (AdamW,
     linear warm-up and decay). Batches group items of similar length; everything is seeded."""
     import os
 
@@ -159,7 +155,7 @@ def train(texts: list[str], labels: list[str], weights: list[float], classes: li
     for name, module in list(model.named_modules()):
         if name.endswith(TARGETS) and isinstance(module, torch.nn.Linear):
             parent, attr = name.rsplit(".", 1)
-            wrapped = LoRALinear.wrap(module, rank)
+            wrapped = lora_linear(module, rank)
             setattr(model.get_submodule(parent), attr, wrapped)
             adapted[name] = wrapped
     for name, p in model.named_parameters():
@@ -187,9 +183,8 @@ def train(texts: list[str], labels: list[str], weights: list[float], classes: li
         total = 0.0
         for batch in batches:
             logits = head(dropout(_pooled(model, tokenizer, [texts[j] for j in batch], max_length)))
-            w = torch.tensor([weights[j] for j in batch], dtype=torch.float32)
             y = torch.tensor([index[labels[j]] for j in batch])
-            loss = (torch.nn.functional.cross_entropy(logits, y, reduction="none") * w).sum() / w.sum()
+            loss = torch.nn.functional.cross_entropy(logits, y)
             loss.backward()
             optimizer.step()
             schedule.step()

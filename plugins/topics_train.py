@@ -185,17 +185,16 @@ def fit(feats: list[dict], classes: list[str], weights: list[float], accepted: l
     floor = accuracy(0.0) - VOCAB_COST
     model.vocab_weight = round(max(w for w in np.linspace(0, 1, 21) if w == 0 or accuracy(float(w)) >= floor), 2)
 
-    # The encoder (its items weigh the same: it reads only the start of a long article).
+    # The encoder (its items weigh the same: it reads only the start of a long article), trained
+    # on every item when the blend is given, else on all but a validation tenth that fits the blend.
     texts = [f["encoder_text"] for f in feats]
+    val = [] if blend is not None else validation_part(classes, seed)
+    rest = sorted(set(range(n)) - set(val))
+    model.encoder = topics_encoder.train([texts[i] for i in rest], [classes[i] for i in rest], list(clf.classes_),
+                                         seed, encoder_epochs, report=report)
     if blend is not None:
-        model.encoder = topics_encoder.train(texts, classes, [1.0] * n, list(clf.classes_), seed, encoder_epochs,
-                                             report=report)
         model.encoder_weight, model.blend_temperature = dict(blend[0]), blend[1]
         return model
-    val = validation_part(classes, seed)
-    rest = sorted(set(range(n)) - set(val))
-    model.encoder = topics_encoder.train([texts[i] for i in rest], [classes[i] for i in rest], [1.0] * len(rest),
-                                         list(clf.classes_), seed, encoder_epochs, report=report)
     linear = np.array([[cv_probs[i][c] for c in clf.classes_] for i in val])
     encoded = model.encoder.predict_proba([texts[i] for i in val])
     truth = np.searchsorted(clf.classes_, [classes[i] for i in val])
