@@ -124,9 +124,10 @@ def cli(gold, mapping_name, split_mode, train_path, model_path, limit):
     settings.analyzer_config.setdefault("topics", {})["model"] = str(model_path)
     pipeline = in_process_pipeline(settings)
     items = [(r["doc_id"], {"text": r["text"], "title": r.get("title")}) for r in rows]
-    gold_labels, predicted = [], []
+    gold_labels, predicted, analyzer_ms = [], [], 0.0
     for row, body in zip(rows, progress(analyze_documents(pipeline, items, ["topics"]), len(rows), "topics")):
         section = body["analysis"]["topics"]
+        analyzer_ms += section.get("duration_ms", 0.0)
         topics = section.get("result", {}).get("topics", [])
         top = topics[0]["qcode"] if topics else None
         gold_labels.append(row["labels"][0])
@@ -134,7 +135,9 @@ def cli(gold, mapping_name, split_mode, train_path, model_path, limit):
     ours = scores(gold_labels, predicted)
     base = scores(gold_labels, baseline_predictions(train_rows, rows))
     figures = {**ours, "baseline_accuracy_at_1": base["accuracy_at_1"], "baseline_macro_f1": base["macro_f1"],
-               "documents": len(rows), "split": split_mode, "gold": str(gold), "model": str(model_path)}
+               "documents": len(rows), "topics_ms_per_doc": round(analyzer_ms / max(len(rows), 1), 1),
+               "split": split_mode, "gold": str(gold), "model": str(model_path)}
     click.echo(f"topics: accuracy@1 {ours['accuracy_at_1']:.4f}  macro F1 {ours['macro_f1']:.4f}")
     click.echo(f"baseline (TF-IDF + LR): accuracy@1 {base['accuracy_at_1']:.4f}  macro F1 {base['macro_f1']:.4f}")
+    click.echo(f"cost: topics {figures['topics_ms_per_doc']} ms/doc over the shared parse")
     sys.stdout.write(json.dumps(figures) + "\n")
