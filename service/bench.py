@@ -27,9 +27,11 @@ from pathlib import Path
 import click
 import requests
 
+from .devdata import dev_data
+
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
-DATA = Path(os.environ.get("NEWSDESK_BENCH_DATA", "/work/shared/data"))
+DATA = dev_data()
 GOALS = {"ratio": 0.90, "idle_factor": 2.0, "memory_factor": 4.0}
 
 
@@ -116,7 +118,7 @@ class Service:
         self.batch_max = settings.batch_max
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        exe = [sys.executable, "-m", "service.cli"]
+        exe = [sys.executable, "-m", "newsdesk.cli"]
         self._spawn([*exe, "worker", "-n", f"bench-{os.getpid()}@%h", *worker_args], "worker.log")
         self._spawn([*exe, "serve", "--port", str(self.port), "--workers", str(api_workers)], "api.log")
 

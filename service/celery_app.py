@@ -21,7 +21,7 @@ def celery_init_app(app: Flask) -> Celery:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
-    celery = Celery(app.name, task_cls=FlaskTask, include=["service.tasks", "service.webhooks"])
+    celery = Celery(app.name, task_cls=FlaskTask, include=["newsdesk.tasks", "newsdesk.webhooks"])
     celery.conf.update(
         broker_url=settings.broker,
         broker_connection_retry_on_startup=True,

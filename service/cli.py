@@ -14,13 +14,13 @@ from .config import Settings, SettingsError
 
 #: Evaluation and training commands live beside their analyzers: ``module:click_command``.
 EVAL_COMMANDS = {
-    "dates": "plugins.dates_eval:cli",
-    "entities": "plugins.entities_eval:cli",
-    "quotes": "plugins.quotes_eval:cli",
-    "topics": "plugins.topics_eval:cli",
+    "dates": "newsdesk_dates.evaluate:cli",
+    "entities": "newsdesk_entities.evaluate:cli",
+    "quotes": "newsdesk_quotes.evaluate:cli",
+    "topics": "newsdesk_topics.evaluate:cli",
 }
-TRAIN_COMMANDS = {"topics": "plugins.topics_train:cli", "entities": "plugins.entities_train:cli",
-                  "quotes": "plugins.quotes_train:cli"}
+TRAIN_COMMANDS = {"topics": "newsdesk_topics.train:cli", "entities": "newsdesk_entities.train:cli",
+                  "quotes": "newsdesk_quotes.train:cli"}
 
 
 #: gunicorn access lines as JSON, like every other log line (no query strings: they may carry data)
@@ -102,7 +102,7 @@ def _lazy(table: dict[str, str], group_name: str):
     return Lazy
 
 
-@click.group(cls=_lazy({"bench": "service.bench:cli"}, "newsdesk"))
+@click.group(cls=_lazy({"bench": "newsdesk.bench:cli"}, "newsdesk"))
 def main():
     """Newsdesk: news article analysis service."""
 
@@ -141,7 +141,7 @@ def serve(host, port, workers):
                                # threads: ?wait=N holds a request open without blocking a process
                                "--worker-class", "gthread", "--threads", "8",
                                "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT,
-                               "service.wsgi:app"])
+                               "newsdesk.wsgi:app"])
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
@@ -150,7 +150,7 @@ def worker(celery_args):
     """Run a Celery worker (extra arguments go to ``celery worker``)."""
     settings = _settings()
     concurrency = settings.worker_concurrency or os.cpu_count() or 1
-    os.execvp(sys.executable, [sys.executable, "-m", "celery", "-A", "service.worker", "worker",
+    os.execvp(sys.executable, [sys.executable, "-m", "celery", "-A", "newsdesk.worker", "worker",
                                "--loglevel", settings.log_level, "--concurrency", str(concurrency),
                                "--prefetch-multiplier", str(settings.worker_prefetch), *celery_args])
 
@@ -176,7 +176,7 @@ def train():
     """Train the model an analyzer ships with, reproducibly (fixed seed)."""
 
 
-@main.group(cls=_lazy({"check": "service.testing:check"}, "plugins"), invoke_without_command=True)
+@main.group(cls=_lazy({"check": "newsdesk.testing:check"}, "plugins"), invoke_without_command=True)
 @click.pass_context
 def plugins(ctx):
     """List installed plugins, their analyzers, versions and problems."""

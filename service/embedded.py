@@ -85,7 +85,7 @@ def run_embedded(host: str, port: int) -> None:
             procs.append(start_redis(rport, data_dir))
             env["NEWSDESK_REDIS_URL"] = f"redis://127.0.0.1:{rport}/0"
             print(f"newsdesk: embedded Redis on 127.0.0.1:{rport} (data in {data_dir})", file=sys.stderr)
-        exe = [sys.executable, "-m", "service.cli"]
+        exe = [sys.executable, "-m", "newsdesk.cli"]
         # own sessions: Ctrl-C reaches only this process, which then stops the others in order
         procs.append(subprocess.Popen([*exe, "worker"], env=env, start_new_session=True))
         procs.append(subprocess.Popen([*exe, "serve", "--host", host, "--port", str(port)], env=env,

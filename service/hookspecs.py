@@ -23,14 +23,14 @@ def startup(app, role):
 
 @hookspec
 def register_analyzers():
-    """Return a list of :class:`service.analyzers.Analyzer` objects this plugin provides."""
+    """Return a list of :class:`newsdesk.Analyzer` objects this plugin provides."""
 
 
 @hookspec(firstresult=True)
 def run_analyzer(analyzer, document, context):
     """Run one analyzer and return its output (a JSON-able dict).
 
-    ``document`` is the stored document dict, ``context`` a :class:`service.analyzers.Context`.
+    ``document`` is the stored document dict, ``context`` a :class:`newsdesk.Context`.
     The host's default implementation (``trylast``) calls ``analyzer.analyze(document, context)``;
     plugins add ``wrapper=True`` implementations for timing, caching or retries.
     """

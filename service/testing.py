@@ -2,7 +2,7 @@
 
 In a plugin's own tests (``tests/conftest.py``)::
 
-    pytest_plugins = ["service.testing"]
+    pytest_plugins = ["newsdesk.testing"]
 
     def test_scores(newsdesk_pipeline):
         sections = newsdesk_pipeline("readability").analyze("A short text. Another one.")
@@ -443,7 +443,7 @@ def check(name, huge_chars):
     click.echo(f"\n{name}: passes the plugin contract check ({took:.1f} s)")
 
 
-if "pytest" in sys.modules:  # loaded by pytest (``pytest_plugins = ["service.testing"]``): fixtures
+if "pytest" in sys.modules:  # loaded by pytest (``pytest_plugins = ["newsdesk.testing"]``): fixtures
     import pytest
 
     @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Celery entry point: ``celery -A service.worker worker``."""
-from service.app import create_app
+"""Celery entry point: ``celery -A newsdesk.worker worker``."""
+from newsdesk.app import create_app
 
 celery = create_app(role="worker").extensions["celery"]

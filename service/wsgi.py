@@ -1,4 +1,4 @@
-"""WSGI entry point: ``gunicorn service.wsgi:app``."""
-from service.app import create_app
+"""WSGI entry point: ``gunicorn newsdesk.wsgi:app``."""
+from newsdesk.app import create_app
 
 app = create_app()

@@ -11,7 +11,7 @@ import pytest
 import redis
 import requests
 
-from service.embedded import free_port, start_redis, stop
+from newsdesk.embedded import free_port, start_redis, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -59,7 +59,7 @@ def start_worker(env, log_dir, concurrency=2, name="test"):
     """``newsdesk worker`` as a subprocess; wait until it is ready; return (process, log path)."""
     log = log_dir / f"{name}.log"
     with open(log, "ab") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "service.cli", "worker", "--concurrency", str(concurrency),
+        proc = subprocess.Popen([sys.executable, "-m", "newsdesk.cli", "worker", "--concurrency", str(concurrency),
                                  "-n", f"{name}-{os.getpid()}@%h"],
                                 env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     wait_for(lambda: proc.poll() is not None or b" ready" in log.read_bytes(), 180, what="worker ready")
@@ -81,7 +81,7 @@ def start_api(env, log_dir):
     port = free_port()
     log = log_dir / "api.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
+        proc = subprocess.Popen([sys.executable, "-m", "newsdesk.cli", "serve", "--port", str(port)],
                                 env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     wait_for(lambda: proc.poll() is not None or requests.get(base + "/healthz", timeout=1).ok, 120, what="API up")

@@ -10,7 +10,7 @@ from .conftest import ROOT
 
 def make_key(env, *scopes, rate_limit=0):
     args = [a for s in scopes for a in ("--scope", s)]
-    r = subprocess.run([sys.executable, "-m", "service.cli", "keys", "create", "--name", "test", *args,
+    r = subprocess.run([sys.executable, "-m", "newsdesk.cli", "keys", "create", "--name", "test", *args,
                         "--rate-limit", str(rate_limit)], env=env, cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout.splitlines()[-1])
@@ -43,10 +43,10 @@ def test_keys_are_stored_hashed_and_revocable(secured_api, worker):
     key = make_key(env, "read")
     stored = worker["redis"].hgetall(f"newsdesk:key:{key['id']}")
     assert key["key"].encode() not in b"".join(stored.values())
-    listed = subprocess.run([sys.executable, "-m", "service.cli", "keys", "list"], env=env, cwd=ROOT,
+    listed = subprocess.run([sys.executable, "-m", "newsdesk.cli", "keys", "list"], env=env, cwd=ROOT,
                             capture_output=True, text=True).stdout
     assert key["id"] in listed and key["key"] not in listed
-    subprocess.run([sys.executable, "-m", "service.cli", "keys", "revoke", key["id"]], env=env, cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-m", "newsdesk.cli", "keys", "revoke", key["id"]], env=env, cwd=ROOT, check=True)
     r = requests.get(secured_api["base"] + "/v1/analyzers", headers={"Authorization": f"Bearer {key['key']}"})
     assert r.status_code == 401
 

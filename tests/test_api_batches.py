@@ -6,7 +6,7 @@ import time
 
 import requests
 
-from service.webhooks import SIGNATURE_HEADER, verify
+from newsdesk.webhooks import SIGNATURE_HEADER, verify
 
 from .conftest import wait_for
 
@@ -95,7 +95,7 @@ def test_webhook_is_signed_and_retried(api):
 
 
 def test_webhook_address_guard():
-    from service.webhooks import UnsafeCallback, check_callback_url
+    from newsdesk.webhooks import UnsafeCallback, check_callback_url
 
     for url in ("http://127.0.0.1/x", "http://10.1.2.3/x", "http://169.254.169.254/latest", "http://[::1]/",
                 "http://192.168.0.10/", "ftp://example.org/"):
@@ -109,7 +109,7 @@ def test_webhook_address_guard():
 
 
 def test_callback_to_private_address_is_422_when_guarded(redis_server):
-    from service.app import create_app
+    from newsdesk.app import create_app
 
     app = create_app({"NEWSDESK_REDIS_URL": redis_server["url"], "NEWSDESK_WEBHOOK_SECRET": "s",
                       "NEWSDESK_WEBHOOK_ALLOW_PRIVATE": "0", "NEWSDESK_LOAD_PLUGINS": ""})

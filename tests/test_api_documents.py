@@ -99,7 +99,7 @@ def test_request_id_is_taken_or_made(api):
 def test_retention_ttl_applies_to_documents_and_batches(redis_server):
     import redis as redis_lib
 
-    from service.app import create_app
+    from newsdesk.app import create_app
 
     app = create_app({"NEWSDESK_REDIS_URL": redis_server["url"], "NEWSDESK_RESULT_TTL_SECONDS": "120",
                       "NEWSDESK_PLUGIN_MODULES": "tests.plugins.faulty", "NEWSDESK_LOAD_PLUGINS": ""})

@@ -1,7 +1,7 @@
 """/healthz and /readyz."""
 import requests
 
-from service.embedded import free_port, start_redis, stop
+from newsdesk.embedded import free_port, start_redis, stop
 
 
 def test_healthz(api):
@@ -14,7 +14,7 @@ def test_readyz_sees_redis_and_a_worker(api):
 
 
 def test_readyz_is_503_without_redis(tmp_path):
-    from service.app import create_app
+    from newsdesk.app import create_app
 
     port = free_port()
     proc = start_redis(port, str(tmp_path), appendonly=False)

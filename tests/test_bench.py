@@ -30,7 +30,7 @@ def left_behind(bench_pid: int) -> list[str]:
 
 
 def test_bench_fast_prints_sane_figures_and_cleans_up():
-    proc = subprocess.Popen([sys.executable, "-m", "service.bench", "--fast"], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "newsdesk.bench", "--fast"], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         stdout, stderr = proc.communicate(timeout=240)

@@ -7,7 +7,7 @@ from .conftest import ROOT, SEEDS
 
 
 def newsdesk(*args, input=None):
-    return subprocess.run([sys.executable, "-m", "service.cli", *args], cwd=ROOT, input=input,
+    return subprocess.run([sys.executable, "-m", "newsdesk.cli", *args], cwd=ROOT, input=input,
                           capture_output=True, text=True, timeout=600)
 
 

@@ -1,7 +1,7 @@
 """Settings from the environment, checked once with one message per bad variable."""
 import pytest
 
-from service.config import Settings, SettingsError
+from newsdesk.config import Settings, SettingsError
 
 
 def test_defaults_and_overrides():

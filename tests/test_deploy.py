@@ -20,7 +20,7 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from service.embedded import free_port
+from newsdesk.embedded import free_port
 from tests.conftest import ROOT, wait_for
 
 DEPLOY = ROOT / "deploy"
@@ -294,7 +294,7 @@ def test_deployment_settings_are_real_settings_with_valid_values():
     """Every NEWSDESK_* the deployment files set is a setting the service reads, and parses."""
     from dataclasses import fields
 
-    from service.config import Settings
+    from newsdesk.config import Settings
 
     known = {"NEWSDESK_" + f.name.upper() for f in fields(Settings) if not f.name.startswith("_")}
     configmap = by_kind()["ConfigMap", "newsdesk"]["data"]

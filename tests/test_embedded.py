@@ -7,7 +7,7 @@ import sys
 import psutil
 import requests
 
-from service.embedded import free_port
+from newsdesk.embedded import free_port
 
 from .conftest import ROOT, SEEDS, wait_for
 
@@ -16,7 +16,7 @@ def test_up_serves_and_stops_cleanly(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
     env.update(NEWSDESK_DATA_DIR=str(tmp_path / "redis"), NEWSDESK_ANALYZER_TIME_LIMIT="120")
-    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "up", "--port", str(port)], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "newsdesk.cli", "up", "--port", str(port)], cwd=ROOT,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -11,7 +11,7 @@ import psutil
 import pytest
 import redis
 
-from service.embedded import free_port, start_redis, stop
+from newsdesk.embedded import free_port, start_redis, stop
 
 from .conftest import ROOT, start_worker, wait_for
 
@@ -32,7 +32,7 @@ def cluster(tmp_path):
 
 
 def client_for(env):
-    from service.app import create_app
+    from newsdesk.app import create_app
 
     keys = {k: v for k, v in env.items() if k.startswith("NEWSDESK_")}
     return create_app(keys).test_client()

@@ -2,9 +2,9 @@
 import inspect
 import sys
 
-from service import hookspecs
-from service.config import Settings
-from service.plugins import build_plugin_host
+from newsdesk import hookspecs
+from newsdesk.config import Settings
+from newsdesk.plugins import build_plugin_host
 
 HOOKS = [n for n, f in inspect.getmembers(hookspecs, inspect.isfunction) if hasattr(f, "newsdesk_spec")]
 
@@ -43,7 +43,7 @@ def test_hook_register_analyzers():
 
 def test_hook_run_analyzer():
     """A wrapper sees the analyzer's output and may change it."""
-    from service.pipeline import Pipeline
+    from newsdesk.pipeline import Pipeline
 
     class Doubler:
         @hookspecs.hookimpl(wrapper=True)
@@ -67,7 +67,7 @@ def test_hook_analysis_completed(submit, finished, worker):
 
 
 def test_a_plugin_failing_at_startup_loses_only_its_analyzers():
-    from service.plugins import run_startup
+    from newsdesk.plugins import run_startup
 
     class Broken:
         @hookspecs.hookimpl

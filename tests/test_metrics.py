@@ -7,8 +7,8 @@ import redis
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from service import metrics
-from service.store import Store
+from newsdesk import metrics
+from newsdesk.store import Store
 
 from .conftest import wait_for
 
@@ -80,8 +80,8 @@ def test_real_worker_and_api_report_requests_queue_documents_and_analyzers(api, 
 
 def test_queue_depth_counts_waiting_celery_messages_and_redis_outage_is_reported(redis_server):
     """An app on a Redis database no worker consumes: enqueued tasks stay and are counted."""
-    from service.app import create_app
-    from service.tasks import enqueue
+    from newsdesk.app import create_app
+    from newsdesk.tasks import enqueue
 
     url = redis_server["url"].rsplit("/", 1)[0] + "/3"
     redis.Redis.from_url(url).flushdb()

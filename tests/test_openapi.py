@@ -9,7 +9,7 @@ def test_openapi_validates_and_matches_routes(api):
     spec = requests.get(api + "/v1/openapi.json").json()
     assert spec["openapi"].startswith("3.1")
     validate(spec)
-    from service.app import create_app
+    from newsdesk.app import create_app
 
     app = create_app({"NEWSDESK_REDIS_URL": "redis://127.0.0.1:1/0", "NEWSDESK_LOAD_PLUGINS": ""})
     routes = {}

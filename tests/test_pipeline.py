@@ -2,10 +2,10 @@
 import pytest
 from marshmallow import Schema, fields
 
-from service.analyzers import AnalyzerError, analyzer
-from service.config import Settings
-from service.pipeline import Pipeline, UnknownAnalyzer, load_nlp, overall_status, plan
-from service.plugins import build_plugin_host, collect_analyzers
+from newsdesk.analyzers import AnalyzerError, analyzer
+from newsdesk.config import Settings
+from newsdesk.pipeline import Pipeline, UnknownAnalyzer, load_nlp, overall_status, plan
+from newsdesk.plugins import build_plugin_host, collect_analyzers
 
 
 class Out(Schema):
@@ -54,7 +54,7 @@ def test_missing_requirement_and_cycle_are_start_up_problems():
         def register_analyzers():
             return [make("orphan", ["ghost"]), make("p", ["q"]), make("q", ["p"]), make("ok")]
 
-    from service.hookspecs import hookimpl
+    from newsdesk.hookspecs import hookimpl
 
     Plugin.register_analyzers = hookimpl(Plugin.register_analyzers)
     host.pm.register(Plugin, name="cyclic")

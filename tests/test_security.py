@@ -8,14 +8,14 @@ import time
 import pytest
 import requests
 
-from service import auth
+from newsdesk import auth
 
 from .conftest import ROOT, wait_for
 from .test_api_auth import make_key
 
 
 def test_every_api_route_needs_a_key(redis_server):
-    from service.app import create_app
+    from newsdesk.app import create_app
 
     app = create_app({"NEWSDESK_REDIS_URL": redis_server["url"], "NEWSDESK_AUTH": "1", "NEWSDESK_LOAD_PLUGINS": ""})
     client = app.test_client()

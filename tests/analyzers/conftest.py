@@ -3,10 +3,10 @@ from pathlib import Path
 
 import pytest
 
-from service.cli import analyze_documents
-from service.config import Settings
-from service.pipeline import Pipeline
-from service.plugins import build_plugin_host, run_startup
+from newsdesk.cli import analyze_documents
+from newsdesk.config import Settings
+from newsdesk.pipeline import Pipeline
+from newsdesk.plugins import build_plugin_host, run_startup
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 

@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from plugins.dates_timex import duration_value, parse_number, shift, weekday_date
+from newsdesk import dev_data
+
+from newsdesk_dates.timex import duration_value, parse_number, shift, weekday_date
 
 DCT = "2021-03-10"  # a Wednesday, ISO week 10
 
@@ -345,12 +347,12 @@ def test_seed_relative_expressions(seeds):
 
 
 # ----------------------------------------------------------------- eval command
-TIMEBANK = Path("/work/shared/data/tempeval3/TimeBank")
+TIMEBANK = dev_data("tempeval3", "TimeBank")
 
 
-@pytest.mark.skipif(not TIMEBANK.is_dir(), reason="TempEval-3 data not available")
+@pytest.mark.skipif(not TIMEBANK.is_dir(), reason=f"TempEval-3 data not found at {TIMEBANK} (set NEWSDESK_DEV_DATA)")
 def test_eval_smoke():
-    from plugins.dates_eval import cli
+    from newsdesk_dates.evaluate import cli
 
     result = CliRunner().invoke(cli, [str(TIMEBANK), "--limit", "5"])
     assert result.exit_code == 0, result.output

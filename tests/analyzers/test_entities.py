@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-CONLL_DEV = Path("/work/shared/data/conll2003/eng.testa")
+from newsdesk import dev_data
+
+CONLL_DEV = dev_data("conll2003", "eng.testa")
 
 
 def entities_of(body):
@@ -193,9 +195,9 @@ def test_empty_text_has_no_entities(run):
     assert run("  \n\n ") == []
 
 
-@pytest.mark.skipif(not CONLL_DEV.exists(), reason="CoNLL-2003 dev data not available")
+@pytest.mark.skipif(not CONLL_DEV.exists(), reason=f"CoNLL-2003 dev data not found at {CONLL_DEV} (set NEWSDESK_DEV_DATA)")
 def test_eval_smoke_on_five_documents():
-    from plugins.entities_eval import cli
+    from newsdesk_entities.evaluate import cli
 
     result = CliRunner().invoke(cli, [str(CONLL_DEV), "--limit", "5"])
     assert result.exit_code == 0, result.output

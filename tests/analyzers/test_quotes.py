@@ -6,11 +6,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plugins.quotes import Output, build_quotes
-from plugins.quotes_extract import quote_type
-from plugins.quotes_marks import double_quote_spans
+from newsdesk import dev_data
 
-DEV = Path("/work/shared/data/quotes/dev.jsonl")
+from newsdesk_quotes import Output, build_quotes
+from newsdesk_quotes.extract import quote_type
+from newsdesk_quotes.marks import double_quote_spans
+
+DEV = dev_data("quotes", "dev.jsonl")
 
 
 def quotes_of(analyze, text):
@@ -233,11 +235,11 @@ def test_seeds_no_scare_quote_reported_as_speech(seeds):
 
 # --- eval smoke test ----------------------------------------------------------------------
 
-@pytest.mark.skipif(not DEV.exists(), reason="PolNeAR dev data not available")
+@pytest.mark.skipif(not DEV.exists(), reason=f"PolNeAR dev data not found at {DEV} (set NEWSDESK_DEV_DATA)")
 def test_eval_command_smoke():
     from click.testing import CliRunner
 
-    from plugins.quotes_eval import cli
+    from newsdesk_quotes.evaluate import cli
 
     result = CliRunner().invoke(cli, [str(DEV), "--limit", "3"])
     assert result.exit_code == 0, result.output
@@ -425,7 +427,7 @@ def test_issuer_of_a_statement_is_the_speaker(analyze):
 # --- the trained models and the fixes found by error analysis on PolNeAR train ------------------
 
 def test_shipped_model_loads_and_is_used():
-    from plugins.quotes_extract import MODEL_PATH, model, score
+    from newsdesk_quotes.extract import MODEL_PATH, model, score
 
     weights = model()
     assert MODEL_PATH.exists() and set(weights) >= {"speaker", "direct", "keep"}
@@ -438,7 +440,7 @@ def test_shipped_model_loads_and_is_used():
 def test_train_command_help():
     from click.testing import CliRunner
 
-    from service.cli import main
+    from newsdesk.cli import main
 
     result = CliRunner().invoke(main, ["train", "quotes", "--help"])
     assert result.exit_code == 0, result.output

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from plugins.topics import Output, load_vocabulary
-from plugins.topics_eval import SHARED
+from newsdesk_topics import Output, load_vocabulary
+from newsdesk_topics.evaluate import SHARED
 
 TOPICS = ["topics"]
 SPORT, ARTS, WEATHER = "medtop:15000000", "medtop:01000000", "medtop:17000000"
@@ -164,11 +164,11 @@ def test_empty_text_still_answers(analyze):
 DATA = SHARED / "bbc-news" / "train.jsonl"
 
 
-@pytest.mark.skipif(not DATA.exists(), reason="development data not available")
+@pytest.mark.skipif(not DATA.exists(), reason=f"BBC News dev data not found at {DATA} (set NEWSDESK_DEV_DATA)")
 def test_eval_smoke(tmp_path):
     from click.testing import CliRunner
 
-    from plugins.topics_eval import cli
+    from newsdesk_topics.evaluate import cli
 
     gold = tmp_path / "gold.jsonl"
     with open(DATA, encoding="utf-8") as fh:
@@ -187,7 +187,7 @@ def test_blend_folds_into_one_linear_model():
     from scipy.sparse import csr_matrix
     from sklearn.naive_bayes import ComplementNB
 
-    from plugins.topics import NBSVM
+    from newsdesk_topics import NBSVM
 
     rng = np.random.default_rng(0)
     dense = rng.poisson(0.3, size=(60, 40)).astype(np.float32)
@@ -229,7 +229,7 @@ def test_lower_level_topics_need_their_label_in_the_text(analyze):
 
 def test_shipped_model_is_small_and_carries_only_the_adapters():
     """The model file stays a few MB: the encoder's base weights come from their own package."""
-    from plugins.topics import MODEL_FILE, load_model
+    from newsdesk_topics import MODEL_FILE, load_model
 
     assert MODEL_FILE.stat().st_size < 10_000_000
     model = load_model()
@@ -243,8 +243,8 @@ def test_shipped_model_is_small_and_carries_only_the_adapters():
 def test_encoder_alone_places_briefs():
     """The fine-tuned encoder on its own (adapters merged into the base weights at load) puts
     one-sentence briefs in their class: a wrong merge or head would scramble these."""
-    from plugins.topics import load_model
-    from plugins.topics_encoder import encoder_text
+    from newsdesk_topics import load_model
+    from newsdesk_topics.encoder import encoder_text
 
     briefs = {
         "medtop:15000000": ("Striker's late goal sends United top", "A header in stoppage time gave United a "

@@ -3,7 +3,7 @@ import time
 
 from marshmallow import Schema, fields
 
-from service import analyzer, hookimpl
+from newsdesk import analyzer, hookimpl
 
 
 class Count(Schema):

@@ -1,7 +1,7 @@
 """Fixture plugin whose analyzer is built for plugin contract 2.0, which this host does not speak."""
 from marshmallow import Schema, fields
 
-from service import Analyzer, AnalyzerMeta, hookimpl
+from newsdesk import Analyzer, AnalyzerMeta, hookimpl
 
 
 class Out(Schema):

@@ -10,7 +10,7 @@ import unicodedata
 
 from marshmallow import Schema, fields
 
-from service import analyzer, hookimpl
+from newsdesk import analyzer, hookimpl
 
 __version__ = "0.1.0"
 

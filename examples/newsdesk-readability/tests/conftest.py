@@ -1,2 +1,2 @@
 # The Newsdesk test kit: the newsdesk_pipeline, newsdesk_samples and newsdesk_check fixtures.
-pytest_plugins = ["service.testing"]
+pytest_plugins = ["newsdesk.testing"]

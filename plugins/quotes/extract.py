@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .quotes_marks import DOUBLE_RE, PLAIN_DOUBLE_RE, QuoteSpan, double_quote_spans, single_quote_spans
+from .marks import DOUBLE_RE, PLAIN_DOUBLE_RE, QuoteSpan, double_quote_spans, single_quote_spans
 
-LEXICON_PATH = Path(__file__).parent / "data" / "quotes" / "cues.json"
+LEXICON_PATH = Path(__file__).parent / "data" / "cues.json"
 #: Cue verbs whose to-infinitive (xcomp) is the attributed content ("vowed to repeal", "want to").
 XCOMP_CUES = {"promise", "pledge", "vow", "threaten", "urge", "demand", "propose", "want", "plan",
               "intend", "hope", "expect", "seek", "aim", "decide", "wish", "prefer", "ask", "refuse", "like", "love",
@@ -894,7 +894,7 @@ def _snap_to_marks(a: Attribution, quotes: list[QuoteSpan], text: str) -> None:
 
 # --- the trained speaker ranker -------------------------------------------------------------------
 
-MODEL_PATH = Path(__file__).parent / "data" / "quotes" / "model.json"
+MODEL_PATH = Path(__file__).parent / "data" / "model.json"
 #: Patterns whose speaker the ranker may re-choose: those found on the parse around a cue.
 RANKED_PATTERNS = {"verb", "object", "noun", "adjective", "parenthetical", "according_to"}
 NP_POS = {"PROPN", "PRON", "NOUN"}

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from service import analyzer, hookimpl
+from newsdesk import analyzer, hookimpl
 
-from .entities_lexicon import lexicon
-from .entities_records import acronym_mentions, cluster, mentions_of, record
-from .entities_spans import (assign_roles, candidate_spans, gazetteer, headlines, people, places, repair,
+from .lexicon import lexicon
+from .records import acronym_mentions, cluster, mentions_of, record
+from .spans import (assign_roles, candidate_spans, gazetteer, headlines, people, places, repair,
                              trained_ner)
 
 

@@ -24,12 +24,14 @@ from pathlib import Path
 
 import click
 
-from .quotes_eval import match, read_gold, score_document, summary
-from .quotes_extract import (DIRECT_RANKED, MODEL_PATH, RANKED_PATTERNS, UNFILTERED, candidates, extract,
+from newsdesk import dev_data
+
+from .evaluate import match, read_gold, score_document, summary
+from .extract import (DIRECT_RANKED, MODEL_PATH, RANKED_PATTERNS, UNFILTERED, candidates, extract,
                              keep_features, nested_flags, np_span, quote_candidates, quote_features, quote_spans,
                              speaker_candidates, speaker_features, use_model)
 
-TRAIN = Path("/work/shared/data/quotes/train.jsonl")
+TRAIN = dev_data("quotes", "train.jsonl")
 SEED = 13
 THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5)
 
@@ -92,7 +94,7 @@ def fit(rows: list[tuple[list[str], int]], c: float) -> dict:
 
 def evaluate(docs, records) -> dict:
     """The eval command's figures (speaker mentions only, no entity linking) on parsed ``docs``."""
-    from .quotes import build_quotes
+    from . import build_quotes
 
     c: Counter = Counter()
     for doc, rec in zip(docs, records):
@@ -127,8 +129,8 @@ def with_threshold(models: dict, threshold: float) -> dict:
               help="Folder for cached parses of DATA (keep it outside the repo, e.g. /tmp).")
 def cli(data, out, parse_cache):
     """Train the quotes models on DATA; pick the keep threshold on a fixed fifth of its documents."""
-    from service.cli import in_process_pipeline
-    from service.pipeline import parse_cached
+    from newsdesk.cli import in_process_pipeline
+    from newsdesk.pipeline import parse_cached
 
     t0 = time.time()
     records = read_gold(data, None)

@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 from marshmallow import Schema, fields, validate
 
-from service import analyzer, hookimpl
+from newsdesk import analyzer, hookimpl
 
-from .topics_encoder import encoder_text
+from .encoder import encoder_text
 
 log = logging.getLogger(__name__)
 
-DATA_DIR = Path(__file__).resolve().parent / "data" / "topics"
+DATA_DIR = Path(__file__).resolve().parent / "data"
 MODEL_FILE = DATA_DIR / "model.joblib"
 VOCAB_FILE = DATA_DIR / "mediatopics.json"
 
@@ -403,9 +403,22 @@ def load_vocabulary(path: Path = VOCAB_FILE) -> Vocabulary:
 @lru_cache(maxsize=2)
 def load_model(path: str = str(MODEL_FILE)) -> TopicModel:
     """The shipped model with its vocabulary, loaded once per process."""
+    import sys
+    import types
+
     import joblib
 
-    model = joblib.load(path)
+    from . import encoder
+
+    # the file was written when this package was ``plugins.topics``; plain data replaces it (issue 21)
+    old = {"plugins": types.ModuleType("plugins"), "plugins.topics": sys.modules[__name__],
+           "plugins.topics_encoder": encoder}
+    sys.modules.update(old)
+    try:
+        model = joblib.load(path)
+    finally:
+        for name in old:
+            sys.modules.pop(name, None)
     return model.attach(load_vocabulary())
 
 

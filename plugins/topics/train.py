@@ -13,10 +13,10 @@ from pathlib import Path
 
 import click
 
-from . import topics_encoder
-from .topics import (DATA_DIR, MODEL_FILE, POLITICS, POLITICS_WORLD, VOCAB_FILE, WORLD_TOPICS, NBSVM,
+from . import encoder as topics_encoder
+from . import (DATA_DIR, MODEL_FILE, POLITICS, POLITICS_WORLD, VOCAB_FILE, WORLD_TOPICS, NBSVM,
                      TopicModel, Vocabulary, augment, domain, featurize, load_vocabulary, softmax)
-from .topics_eval import (CORPORA, SEED, SHARED, SPLIT_MODEL, baseline_predictions, load_jsonl, load_mapping,
+from .evaluate import (CORPORA, SEED, SHARED, SPLIT_MODEL, baseline_predictions, load_jsonl, load_mapping,
                           scores, split, to_corpus_label)
 
 IPTC_CSV = SHARED / "iptc-mediatopics" / "mediatopics-en-GB.csv"
@@ -226,8 +226,8 @@ def cli(seed, parse_cache, split_model, refit, encoder_epochs):
     """Train the topics model from BBC News and AG News; write model, vocabulary and model card."""
     import joblib
 
-    from service.cli import _settings
-    from service.pipeline import load_nlp, parse_cached
+    from newsdesk.cli import _settings
+    from newsdesk.pipeline import load_nlp, parse_cached
 
     started = time.time()
     nlp = load_nlp(_settings().spacy_model)

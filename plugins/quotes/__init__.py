@@ -6,9 +6,9 @@ import logging
 
 from marshmallow import Schema, fields, validate
 
-from service import analyzer, hookimpl
+from newsdesk import analyzer, hookimpl
 
-from .quotes_extract import Attribution, extract, lexicon, quote_type
+from .extract import Attribution, extract, lexicon, quote_type
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .entities_lexicon import HONORIFICS, initials, is_acronym, lexicon
-from .entities_spans import Span
+from .lexicon import HONORIFICS, initials, is_acronym, lexicon
+from .spans import Span
 
 TYPES = {"PERSON": "person", "ORG": "organization", "GPE": "location", "LOC": "location", "FAC": "location",
          "NORP": "group", "EVENT": "event"}

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .entities_lexicon import HONORIFICS, TITLE_HEADS, TITLE_MODIFIERS, is_acronym, lexicon
+from .lexicon import HONORIFICS, TITLE_HEADS, TITLE_MODIFIERS, is_acronym, lexicon
 
 log = logging.getLogger(__name__)
 
-MODEL = Path(__file__).parent / "data" / "entities" / "ner"
+MODEL = Path(__file__).parent / "data" / "ner"
 #: Labels of the shipped NER kept beside the trained one (which knows only PERSON/ORG/GPE/MISC).
 SHIPPED_EXTRA = frozenset({"NORP", "EVENT", "LAW", "WORK_OF_ART", "PRODUCT", "LANGUAGE"})
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC"}) | SHIPPED_EXTRA

