@@ -1,14 +1,21 @@
 """Newsdesk: the host. Plugins import only from here."""
 from .analyzers import Analyzer, AnalyzerMeta, Context, analyzer
 from .devdata import dev_data
+from .evaluation import in_check_part, progress, timing
 from .hookspecs import CONTRACT_VERSION, hookimpl
 
-__all__ = ["Analyzer", "AnalyzerMeta", "CONTRACT_VERSION", "Context", "analyzer", "dev_data", "hookimpl", "create_app"]
+__all__ = ["Analyzer", "AnalyzerMeta", "CONTRACT_VERSION", "Context", "Settings", "analyze_documents", "analyzer",
+           "create_app", "dev_data", "hookimpl", "in_check_part", "in_process_pipeline", "load_nlp", "parse_cached",
+           "progress", "timing"]
+
+#: Imported when first used: Flask, Celery and spaCy are not needed by every process that imports us.
+_LAZY = {"create_app": "app", "Settings": "config", "in_process_pipeline": "cli", "analyze_documents": "cli",
+         "load_nlp": "pipeline", "parse_cached": "pipeline"}
 
 
-def __getattr__(name):  # create_app pulls in Flask; plugins and workers need not pay for it
-    if name == "create_app":
-        from .app import create_app
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
 
-        return create_app
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(name)

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 import click
 
 from .config import Settings, SettingsError
+from .evaluation import progress
 
 #: Evaluation and training commands live beside their analyzers: ``module:click_command``.
 EVAL_COMMANDS = {
@@ -34,15 +35,6 @@ def _settings() -> Settings:
         return Settings.from_env()
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
-
-
-def progress(iterable, total=None, desc=None):
-    """A progress bar on stderr when it is a terminal, else the iterable unchanged."""
-    if not sys.stderr.isatty():
-        return iterable
-    from tqdm import tqdm
-
-    return tqdm(iterable, total=total, desc=desc, file=sys.stderr)
 
 
 def in_process_pipeline(settings: Settings | None = None):

@@ -84,7 +84,7 @@ def parse_cached(nlp, texts: list[str], cache: Path | None, name: str) -> list:
     path = cache / f"{name}-{key.hexdigest()[:16]}.spacy" if cache else None
     if path and path.exists():
         return list(DocBin().from_disk(path).get_docs(nlp.vocab))
-    from .cli import progress
+    from .evaluation import progress
 
     docs = list(progress(nlp.pipe(texts, batch_size=32), total=len(texts), desc=f"parse {name}"))
     if path:

@@ -104,7 +104,7 @@ def score(pairs) -> dict:
 @click.option("--errors", "show_errors", is_flag=True, help="Print each mismatch (for development).")
 def cli(gold_dirs, limit, show_errors):
     """Score the dates analyzer on TimeML (.tml) files; the DCT is passed as ``published_at``."""
-    from newsdesk.cli import in_process_pipeline, progress
+    from newsdesk import in_process_pipeline, progress
 
     files = []
     for d in gold_dirs:
@@ -115,7 +115,7 @@ def cli(gold_dirs, limit, show_errors):
         raise click.ClickException("no .tml files found")
     pipeline = in_process_pipeline()
     analyzer = pipeline.analyzers["dates"]
-    from newsdesk.analyzers import Context
+    from newsdesk import Context
 
     config = {**analyzer.meta.default_config, **pipeline.settings.analyzer_config.get("dates", {})}
     start = time.perf_counter()

@@ -51,7 +51,7 @@ def tally(counts: Counter, gold: set, predicted: set) -> None:
 @click.option("--show-errors", default=0, help="print up to N missed/spurious spans to stderr")
 def cli(gold, limit, show_errors):
     """Score the entities analyzer and the bare spaCy NER on a CoNLL-2003 file (IOB1)."""
-    from newsdesk.cli import in_process_pipeline, progress
+    from newsdesk import in_process_pipeline, progress
 
     documents = read_conll(gold, limit)
     pipeline = in_process_pipeline()

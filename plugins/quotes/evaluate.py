@@ -126,7 +126,7 @@ def read_gold(path: str, limit: int | None) -> list[dict]:
 @click.option("--limit", type=int, default=None, help="Score only the first N documents.")
 def cli(gold, limit):
     """Score the quotes analyzer on GOLD (JSON lines: doc_id, text, quotes) against textacy."""
-    from newsdesk.cli import in_process_pipeline, progress
+    from newsdesk import in_process_pipeline, progress
 
     records = read_gold(gold, limit)
     pipeline = in_process_pipeline()

@@ -129,8 +129,8 @@ def with_threshold(models: dict, threshold: float) -> dict:
               help="Folder for cached parses of DATA (keep it outside the repo, e.g. /tmp).")
 def cli(data, out, parse_cache):
     """Train the quotes models on DATA; pick the keep threshold on a fixed fifth of its documents."""
-    from newsdesk.cli import in_process_pipeline
-    from newsdesk.pipeline import parse_cached
+    from newsdesk import in_process_pipeline
+    from newsdesk import parse_cached
 
     t0 = time.time()
     records = read_gold(data, None)

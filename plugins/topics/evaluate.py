@@ -97,8 +97,8 @@ def cli(gold, mapping_name, split_mode, train_path, model_path, limit):
     """Score the topics analyzer against GOLD.jsonl (BBC News / AG News format)."""
     import joblib
 
-    from newsdesk.cli import analyze_documents, in_process_pipeline, progress
-    from newsdesk.config import Settings
+    from newsdesk import analyze_documents, in_process_pipeline, progress
+    from newsdesk import Settings
 
     mapping = load_mapping(mapping_name)
     train_path = train_path or CORPORA.get(mapping_name, gold)

@@ -226,11 +226,11 @@ def cli(seed, parse_cache, split_model, refit, encoder_epochs):
     """Train the topics model from BBC News and AG News; write model, vocabulary and model card."""
     import joblib
 
-    from newsdesk.cli import _settings
-    from newsdesk.pipeline import load_nlp, parse_cached
+    from newsdesk import Settings
+    from newsdesk import load_nlp, parse_cached
 
     started = time.time()
-    nlp = load_nlp(_settings().spacy_model)
+    nlp = load_nlp(Settings.from_env().spacy_model)
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     VOCAB_FILE.write_text(json.dumps(build_vocabulary(IPTC_CSV, nlp), ensure_ascii=False, indent=0) + "\n",
                           encoding="utf-8")

@@ -1,0 +1,37 @@
+"""Helpers every ``newsdesk eval`` command shares: the check part rule and per-document timing."""
+from __future__ import annotations
+
+import hashlib
+import math
+import sys
+
+
+def in_check_part(doc_id: str, percent: int = 20) -> bool:
+    """Whether ``doc_id`` belongs to the fixed *check* part of a development corpus.
+
+    The rule is chosen once and never changes: the first two bytes of the SHA-256 of the id, as a
+    number below 65536, fall in the lowest ``percent`` %. Nothing is tuned on the check part and
+    its errors are not read one by one; error analysis happens on the rest.
+    """
+    h = int.from_bytes(hashlib.sha256(doc_id.encode("utf-8")).digest()[:2], "big")
+    return h < 65536 * percent / 100
+
+
+def timing(ms_by_doc: dict[str, float], slowest: int = 5) -> dict:
+    """An analyzer's own time per document: mean, 99th percentile, maximum and the slowest ids."""
+    values = sorted(ms_by_doc.values())
+    if not values:
+        return {"ms_per_doc": 0.0, "p99_ms_per_doc": 0.0, "max_ms_per_doc": 0.0, "slowest": []}
+    p99 = values[min(len(values) - 1, math.ceil(0.99 * len(values)) - 1)]
+    top = sorted(ms_by_doc.items(), key=lambda kv: -kv[1])[:slowest]
+    return {"ms_per_doc": round(sum(values) / len(values), 2), "p99_ms_per_doc": round(p99, 2),
+            "max_ms_per_doc": round(values[-1], 2), "slowest": [[k, round(v, 2)] for k, v in top]}
+
+
+def progress(iterable, total=None, desc=None):
+    """A progress bar on stderr when it is a terminal, else the iterable unchanged."""
+    if not sys.stderr.isatty():
+        return iterable
+    from tqdm import tqdm
+
+    return tqdm(iterable, total=total, desc=desc, file=sys.stderr)
