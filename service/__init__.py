@@ -1,10 +1,10 @@
 """Newsdesk: the host. Plugins import only from here."""
-from .analyzers import Analyzer, AnalyzerMeta, Context, analyzer
+from .analyzers import Analyzer, AnalyzerMeta, Context, Facet, Term, analyzer
 from .devdata import dev_data
 from .evaluation import in_check_part, progress, timing
 from .hookspecs import CONTRACT_VERSION, hookimpl
 
-__all__ = ["Analyzer", "AnalyzerMeta", "CONTRACT_VERSION", "Context", "Settings", "analyze_documents", "analyzer",
+__all__ = ["Analyzer", "AnalyzerMeta", "CONTRACT_VERSION", "Context", "Facet", "Settings", "Term", "analyze_documents", "analyzer",
            "create_app", "dev_data", "hookimpl", "in_check_part", "in_process_pipeline", "load_nlp", "parse_cached",
            "progress", "timing"]
 

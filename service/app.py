@@ -62,6 +62,24 @@ class PrefixMiddleware:
         return self.wsgi_app(environ, start_response)
 
 
+def _document_plugins(api: Api, host: PluginHost) -> None:
+    """Add what the loaded plugins contribute to the OpenAPI document: the facets' search
+    parameters and each analyzer's output schema (as ``<Analyzer>Output`` components)."""
+    from marshmallow import Schema
+
+    from .indexing import search_facets
+    from .schemas import facet_fields
+
+    plugin = next(p for p in api.spec.plugins if hasattr(p, "converter"))
+    schema = Schema.from_dict(facet_fields(search_facets(host.facets)), name="FacetArgs")()
+    params = plugin.converter.schema2parameters(schema, location="query")
+    search = api.spec._paths["/v1/documents"]["get"]  # apispec keeps no public way to amend a path
+    known = {p.get("name") for p in search.get("parameters", [])}
+    search.setdefault("parameters", []).extend(p for p in params if p["name"] not in known)
+    for name, an in sorted(host.analyzers.items()):
+        api.spec.components.schema(f"{name.title().replace('_', '')}Output", schema=an.meta.output_schema)
+
+
 def create_app(test_config: Mapping[str, str] | None = None, role: str = "api") -> Flask:
     """Build the app from ``NEWSDESK_*`` settings (``test_config`` overrides the environment)."""
     settings = Settings.from_env({**os.environ, **(test_config or {})})
@@ -75,7 +93,7 @@ def create_app(test_config: Mapping[str, str] | None = None, role: str = "api") 
     )
     app.json.sort_keys = False  # keep id and status first, as the schemas order them
     host = build_plugin_host(settings)
-    store = Store.from_url(settings.redis, settings.key_prefix, settings.result_ttl_seconds)
+    store = Store.from_url(settings.redis, settings.key_prefix, settings.result_ttl_seconds, lambda: host.facets)
     app.extensions["newsdesk"] = Newsdesk(settings, host, Pipeline(host, settings), store)
     celery_init_app(app)
 
@@ -86,6 +104,7 @@ def create_app(test_config: Mapping[str, str] | None = None, role: str = "api") 
 
     for blp in (documents_blp, analyzers_blp, health_blp):
         api.register_blueprint(blp)
+    _document_plugins(api, host)
 
     @app.before_request
     def take_request_id():

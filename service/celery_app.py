@@ -10,7 +10,7 @@ from celery.signals import worker_process_init, worker_ready
 from flask import Flask
 
 log = logging.getLogger(__name__)
-DEFAULT_QUEUE = "newsdesk"
+
 
 
 def celery_init_app(app: Flask) -> Celery:

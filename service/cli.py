@@ -13,17 +13,6 @@ import click
 from .config import Settings, SettingsError
 from .evaluation import progress
 
-#: Evaluation and training commands live beside their analyzers: ``module:click_command``.
-EVAL_COMMANDS = {
-    "dates": "newsdesk_dates.evaluate:cli",
-    "entities": "newsdesk_entities.evaluate:cli",
-    "quotes": "newsdesk_quotes.evaluate:cli",
-    "topics": "newsdesk_topics.evaluate:cli",
-}
-TRAIN_COMMANDS = {"topics": "newsdesk_topics.train:cli", "entities": "newsdesk_entities.train:cli",
-                  "quotes": "newsdesk_quotes.train:cli"}
-
-
 #: gunicorn access lines as JSON, like every other log line (no query strings: they may carry data)
 ACCESS_LOG_FORMAT = ('{"ts": "%(t)s", "level": "INFO", "logger": "gunicorn.access", "method": "%(m)s", '
                      '"path": "%(U)s", "status": %(s)s, "duration_ms": %(M)s, "bytes": "%(B)s", '
@@ -94,7 +83,39 @@ def _lazy(table: dict[str, str], group_name: str):
     return Lazy
 
 
-@click.group(cls=_lazy({"bench": "newsdesk.bench:cli"}, "newsdesk"))
+class _Main(_lazy({"bench": "newsdesk.bench:cli"}, "newsdesk")):
+    """The root group: plugins add their commands (``register_commands``) when it is first used."""
+
+    plugins_loaded = False
+
+    def _load_plugins(self):
+        if self.plugins_loaded:
+            return
+        self.plugins_loaded = True
+        from .plugins import build_plugin_host
+
+        logging.disable(logging.ERROR)  # problems are reported by the command that runs
+        try:
+            host = build_plugin_host(_settings())
+        finally:
+            logging.disable(logging.NOTSET)
+        for impl in host.pm.hook.register_commands.get_hookimpls():
+            try:
+                impl.function(cli=self)
+            except Exception as exc:  # one plugin's broken command must not take the others down
+                click.echo(f"warning: plugin {impl.plugin_name!r} could not add its commands: {exc}", err=True)
+
+    def list_commands(self, ctx):
+        self._load_plugins()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx, name):
+        if name in ("eval", "train"):
+            self._load_plugins()
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Main)
 def main():
     """Newsdesk: news article analysis service."""
 
@@ -158,12 +179,12 @@ def up(host, port):
     run_embedded(host, port)
 
 
-@main.group(cls=_lazy(EVAL_COMMANDS, "eval"), name="eval")
+@main.group(name="eval")
 def eval_():
     """Score an analyzer against gold data; the last line is one JSON object of figures."""
 
 
-@main.group(cls=_lazy(TRAIN_COMMANDS, "train"))
+@main.group()
 def train():
     """Train the model an analyzer ships with, reproducibly (fixed seed)."""
 

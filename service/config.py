@@ -7,6 +7,10 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
 
+#: The Celery queue of analyzers that name none.
+DEFAULT_QUEUE = "newsdesk"
+
+
 class SettingsError(ValueError):
     """One or more settings are invalid; the message names each bad variable."""
 

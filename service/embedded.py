@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -39,13 +38,34 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def data_dir(env=os.environ) -> Path:
+    """Where ``newsdesk up`` keeps its Redis data: ``NEWSDESK_DATA_DIR``, else the user's own data
+    folder (``$XDG_DATA_HOME/newsdesk``, by default ``~/.local/share/newsdesk``), never a shared path."""
+    if env.get("NEWSDESK_DATA_DIR"):
+        return Path(env["NEWSDESK_DATA_DIR"]).expanduser()
+    base = Path(env.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "newsdesk"
+
+
+def private_dir(path: str | Path) -> Path:
+    """Make ``path`` a folder only its owner can read; refuse one that someone else owns."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_uid != os.getuid():
+        raise RuntimeError(f"{path} belongs to another user; set NEWSDESK_DATA_DIR to a folder of yours")
+    path.chmod(0o700)
+    return path
+
+
 def start_redis(port: int, data_dir: str, appendonly: bool = True) -> subprocess.Popen:
-    """Start ``redis-server`` on 127.0.0.1:``port`` and wait until it answers."""
-    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    """Start ``redis-server`` on 127.0.0.1:``port`` and wait until it answers; its files are its
+    owner's only (a private folder, umask 077): they hold every submitted article."""
+    private_dir(data_dir)
     args = [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--dir", data_dir,
             "--save", "", "--appendonly", "yes" if appendonly else "no", "--protected-mode", "yes",
             "--loglevel", "warning"]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
+                            umask=0o077)
     client = redis.Redis(port=port, socket_connect_timeout=0.2)
     for _ in range(100):
         try:
@@ -80,11 +100,11 @@ def run_embedded(host: str, port: int) -> None:
     procs: list[subprocess.Popen] = []
     try:
         if not env.get("NEWSDESK_REDIS_URL"):
-            data_dir = env.get("NEWSDESK_DATA_DIR") or os.path.join(tempfile.gettempdir(), "newsdesk-redis")
+            folder = data_dir(env) / "redis"
             rport = free_port()
-            procs.append(start_redis(rport, data_dir))
+            procs.append(start_redis(rport, str(folder)))
             env["NEWSDESK_REDIS_URL"] = f"redis://127.0.0.1:{rport}/0"
-            print(f"newsdesk: embedded Redis on 127.0.0.1:{rport} (data in {data_dir})", file=sys.stderr)
+            print(f"newsdesk: embedded Redis on 127.0.0.1:{rport} (data in {folder})", file=sys.stderr)
         exe = [sys.executable, "-m", "newsdesk.cli"]
         # own sessions: Ctrl-C reaches only this process, which then stops the others in order
         procs.append(subprocess.Popen([*exe, "worker"], env=env, start_new_session=True))

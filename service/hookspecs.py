@@ -6,7 +6,10 @@ arguments, so arguments can be added later without breaking plugins.
 import pluggy
 
 #: Version of the plugin contract. A plugin built for another major version is refused.
-CONTRACT_VERSION = "1.1"
+#: 2.0: the host is imported as ``newsdesk`` (was ``service``); hooks ``register_facets`` and
+#: ``register_commands``; ``@analyzer(config_schema=...)`` and settings checked at start-up.
+#: 1.1: ``@analyzer(opt_in=True)``. 1.0: the first contract.
+CONTRACT_VERSION = "2.0"
 
 hookspec = pluggy.HookspecMarker("newsdesk")
 hookimpl = pluggy.HookimplMarker("newsdesk")
@@ -41,4 +44,24 @@ def analysis_completed(document, results):
     """Called once a document's plan has finished (``results`` maps analyzer name to section).
 
     Return values are ignored; an exception is logged and never fails the document.
+    """
+
+
+@hookspec
+def register_facets():
+    """Return a list of :class:`newsdesk.Facet`: search filters your analyzers' results contribute.
+
+    Each facet names the analyzer whose result it indexes; the host writes the index entries when
+    that result is stored, adds ``?<name>=`` (or ``<name>_from``/``<name>_to`` for dates) to
+    ``GET /v1/documents`` and its OpenAPI parameters, and drops facets of analyzers not loaded.
+    """
+
+
+@hookspec
+def register_commands(cli):
+    """Add click commands to the ``newsdesk`` command line.
+
+    ``cli`` is the root group; its ``eval`` and ``train`` groups take an analyzer's evaluation and
+    training commands: ``cli.commands["eval"].add_command(command, name="<analyzer>")``. Import
+    heavy modules inside the command, not here: this runs on every ``newsdesk`` invocation.
     """

@@ -27,7 +27,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from .celery_app import DEFAULT_QUEUE
+from .config import DEFAULT_QUEUE
 from .hookspecs import hookimpl
 from .pipeline import overall_status
 
@@ -105,7 +105,9 @@ def analysis_completed(document, results):
     if store is None:
         return
     store.count_completed(overall_status(list(results), results),
-                          {name: section.get("status") for name, section in results.items()})
+                          {name: section.get("status") for name, section in results.items()},
+                          {name: (section.get("error") or {}).get("type", "").rsplit("/", 1)[-1] or "unknown"
+                           for name, section in results.items() if section.get("status") == "failed"})
 
 
 class StoreCollector:
@@ -130,7 +132,7 @@ class StoreCollector:
         up = GaugeMetricFamily("newsdesk_store_up", "1 if Redis answered this scrape, else 0.")
         try:
             queues = self.queues()
-            stored, documents, sections, analyzer = self.store.counters()
+            stored, documents, sections, analyzer, failures = self.store.counters()
             lengths = []
             if self.broker is not None:
                 with self.broker.pipeline(transaction=False) as p:
@@ -167,6 +169,13 @@ class StoreCollector:
             name, status = field.decode().split("|", 1)
             by_section.add_metric([name, status], int(n))
         yield by_section
+        by_type = CounterMetricFamily("newsdesk_analyzer_sections_failed",
+                                      "Failed analyzer sections of finished documents, by problem type.",
+                                      labels=["analyzer", "type"])
+        for field, n in sorted(failures.items()):
+            name, kind = field.decode().split("|", 1)
+            by_type.add_metric([name, kind], int(n))
+        yield by_type
         yield from self._analyzer_families(analyzer)
 
     @staticmethod

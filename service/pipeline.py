@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from .analyzers import Analyzer, Context
-from .hookspecs import hookimpl
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +25,6 @@ class UnknownAnalyzer(LookupError):
 
 class AnalyzerTimeout(Exception):
     pass
-
-
-@hookimpl(trylast=True)
-def run_analyzer(analyzer, document, context):
-    """Default implementation: call the analyzer itself."""
-    return analyzer.analyze(document, context)
 
 
 def plan(analyzers: dict[str, Analyzer], wanted: Iterable[str] | None = None) -> list[str]:
@@ -120,8 +113,11 @@ class Pipeline:
     """Runs a plan of analyzers over documents; knows nothing of Flask, Redis or Celery."""
 
     def __init__(self, host, settings):
+        from .plugins import check_settings
+
         self.host = host
         self.settings = settings
+        self.config = check_settings(host, settings)  # each analyzer's checked settings
 
     @property
     def analyzers(self) -> dict[str, Analyzer]:
@@ -141,7 +137,7 @@ class Pipeline:
         """Run one analyzer; return its result section (never raises for analyzer faults)."""
         an = self.analyzers[name]
         meta = an.meta
-        config = {**meta.default_config, **self.settings.analyzer_config.get(name, {})}
+        config = dict(self.config.get(name) or meta.default_config)
         context = Context(
             doc=doc if meta.needs_parse else None,
             results={r: results[r].get("result") for r in meta.analyzer_requires if r in results},
@@ -178,9 +174,15 @@ class Pipeline:
                 section.update(status="failed", error=_problem(
                     "analyzer-failed", "Analyzer failed", f"{name} raised {type(exc).__name__}: {exc}"))
         section["duration_ms"] = round((time.perf_counter() - start) * 1000, 3)
-        log.info("analyzer finished", extra={
-            "analyzer": name, "analyzer_version": meta.version, "document_id": document.get("id"),
-            "duration_ms": section["duration_ms"], "status": section["status"]})
+        extra = {"analyzer": name, "analyzer_version": meta.version, "document_id": document.get("id"),
+                 "duration_ms": section["duration_ms"], "status": section["status"]}
+        if section["status"] == "failed":  # an operator must see why without reading the document
+            error = section["error"]
+            log.warning("analyzer failed: %s", error["detail"], extra={
+                **extra, "problem": error["type"].rsplit("/", 1)[-1],
+                **({"errors": error["errors"]} if "errors" in error else {})})
+        else:
+            log.info("analyzer finished", extra=extra)
         return section
 
     def run(self, document: dict, names: list[str], doc=None, results: dict | None = None,

@@ -10,9 +10,9 @@ from typing import Any
 
 import pluggy
 
-from . import hookspecs
-from .analyzers import Analyzer, AnalyzerError, validate_meta
-from .config import Settings
+from . import defaults, hookspecs
+from .analyzers import Analyzer, AnalyzerError, Facet, settings_schema, validate_facet, validate_meta
+from .config import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "newsdesk.analyzers"
@@ -27,6 +27,17 @@ class PluginHost:
     plugins: list[dict[str, Any]] = field(default_factory=list)
     problems: list[dict[str, str]] = field(default_factory=list)
     owner: dict[str, str] = field(default_factory=dict)  # analyzer name -> plugin name
+    declared: set[str] = field(default_factory=set)  # every analyzer registered, disabled ones too
+    declared_facets: list[Facet] = field(default_factory=list)
+
+    @property
+    def facets(self) -> dict[str, list[Facet]]:
+        """Facets by name, of the analyzers that are loaded now."""
+        out: dict[str, list[Facet]] = {}
+        for f in self.declared_facets:
+            if f.analyzer in self.analyzers:
+                out.setdefault(f.name, []).append(f)
+        return out
 
     def problem(self, plugin: str, message: str, analyzer: str | None = None) -> None:
         entry = {"plugin": plugin, "message": message}
@@ -78,6 +89,7 @@ def collect_analyzers(host: PluginHost, disabled=()) -> None:
     """Call every ``register_analyzers`` implementation and validate what it returns."""
     host.analyzers.clear()
     host.owner.clear()
+    host.declared.clear()
     by_name = {p["name"]: p for p in host.plugins}
     for impl in host.pm.hook.register_analyzers.get_hookimpls():
         plugin = impl.plugin_name
@@ -97,6 +109,7 @@ def collect_analyzers(host: PluginHost, disabled=()) -> None:
             except AnalyzerError as exc:
                 host.problem(plugin, str(exc), getattr(getattr(an, "meta", None), "name", None))
                 continue
+            host.declared.add(an.name)
             if an.name in disabled:
                 continue
             host.analyzers[an.name] = an
@@ -132,13 +145,68 @@ def _drop_unmet(host: PluginHost) -> None:
         del host.analyzers[name]
 
 
+def collect_facets(host: PluginHost) -> None:
+    """Call every ``register_facets`` implementation; a bad facet is a problem, not a crash."""
+    host.declared_facets.clear()
+    for impl in host.pm.hook.register_facets.get_hookimpls():
+        try:
+            found = list(impl.function() or [])
+        except Exception as exc:
+            host.problem(impl.plugin_name, f"register_facets of {impl.plugin_name!r} raised {type(exc).__name__}: {exc}")
+            continue
+        for facet in found:
+            try:
+                validate_facet(facet)
+                other = next((f for f in host.declared_facets if f.name == facet.name), None)
+                if other and (other.kind, other.qualifier) != (facet.kind, facet.qualifier):
+                    raise AnalyzerError(f"facet {facet.name!r} is declared twice with different kinds")
+                if facet.kind == "term" and facet.name == "published":
+                    raise AnalyzerError("facet 'published' is the publication date: it must be kind='date'")
+            except AnalyzerError as exc:
+                host.problem(impl.plugin_name, str(exc))
+                continue
+            host.declared_facets.append(facet)
+
+
+def check_settings(host: PluginHost, settings: Settings) -> dict[str, dict[str, Any]]:
+    """Check every ``NEWSDESK_ANALYZER__<NAME>__<KEY>`` against its analyzer's settings schema.
+
+    Raise :class:`SettingsError` naming each bad variable: an unknown analyzer or key, or a value of
+    the wrong type. Return each loaded analyzer's settings (defaults overlaid), its ``context.config``.
+    """
+    from marshmallow import ValidationError
+
+    errors = []
+    for name, values in sorted(settings.analyzer_config.items()):
+        if name not in host.declared:
+            errors.append(f"NEWSDESK_ANALYZER__{name.upper()}__*: no installed analyzer is named {name!r} "
+                          f"(installed: {', '.join(sorted(host.declared)) or 'none'})")
+            continue
+        schema = settings_schema(host.analyzers[name].meta) if name in host.analyzers else None
+        if schema is None:
+            continue  # disabled: its settings are not used
+        for key, value in sorted(values.items()):
+            var = f"NEWSDESK_ANALYZER__{name.upper()}__{key.upper()}"
+            if key not in schema.fields:
+                errors.append(f"{var}: analyzer {name!r} has no setting {key!r} "
+                              f"(settings: {', '.join(sorted(schema.fields)) or 'none'})")
+                continue
+            try:
+                schema.load({key: value}, partial=True)
+            except ValidationError as exc:
+                errors.append(f"{var}={value!r}: {'; '.join(exc.messages.get(key, [str(exc.messages)]))}")
+    if errors:
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(errors))
+    return {name: {**an.meta.default_config,
+                   **settings_schema(an.meta).load(settings.analyzer_config.get(name, {}), partial=True)}
+            for name, an in host.analyzers.items()}
+
+
 def build_plugin_host(settings: Settings, extra_plugins=()) -> PluginHost:
     """Make the plugin manager, load entry points (allow-list, blocks), collect analyzers."""
-    from . import pipeline
-
     pm = pluggy.PluginManager("newsdesk")
     pm.add_hookspecs(hookspecs)
-    pm.register(pipeline, name="newsdesk.pipeline")
+    pm.register(defaults, name="newsdesk.defaults")
     host = PluginHost(pm)
     _load_entry_points(host, settings)
     for plugin in extra_plugins:
@@ -151,6 +219,8 @@ def build_plugin_host(settings: Settings, extra_plugins=()) -> PluginHost:
         pm.trace.root.setwriter(lambda msg: log.debug("%s", msg.rstrip()))
         pm.enable_tracing()
     collect_analyzers(host, settings.disabled_analyzers)
+    collect_facets(host)
+    check_settings(host, settings)  # fail at start-up, naming the variable
     log.info("plugins loaded", extra={"plugins": [p["name"] for p in host.plugins],
                                       "analyzers": sorted(host.analyzers)})
     return host
@@ -184,6 +254,9 @@ def describe_analyzers(host: PluginHost) -> list[dict[str, Any]]:
             "requires": list(meta.requires), "assigns": meta.assigns,
             "queue": meta.queue, "time_limit": meta.time_limit, "contract": meta.contract, "opt_in": meta.opt_in,
             "default_config": meta.default_config,
+            "config_schema": schema_to_jsonschema(type(settings_schema(meta))),
+            "facets": [{"name": f.name, "kind": f.kind, "description": f.description}
+                       for f in host.declared_facets if f.analyzer == name],
             "plugin": plugin, "plugin_version": plugin_info.get(plugin, {}).get("version"),
             "output_schema": schema_to_jsonschema(meta.output_schema),
         })

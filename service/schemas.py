@@ -77,16 +77,52 @@ class BatchOut(Schema):
 
 
 class SearchArgs(Schema):
-    entity = fields.String(metadata={"description": "canonical entity name (case-insensitive)"})
-    entity_type = fields.String(validate=validate.OneOf(
-        ("person", "organization", "location", "group", "event", "other")))
-    topic = fields.String(validate=validate.Regexp(r"^medtop:\d{8}$"), metadata={"description": "IPTC qcode"})
-    speaker = fields.String(metadata={"description": "quote speaker (canonical name)"})
+    """The host's search parameters; the loaded analyzers' facets add theirs (see ``facet_args``)."""
+
+    class Meta:
+        unknown = INCLUDE  # facet parameters, checked against the loaded facets by ``facet_args``
+
     published_from = IsoDateOrDateTime(metadata={"type": "string"})
     published_to = IsoDateOrDateTime(metadata={"type": "string"})
     status = fields.String(validate=validate.OneOf(STATUSES))
     limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
     cursor = fields.String()
+
+
+def facet_fields(facets: dict) -> dict[str, fields.Field]:
+    """One query field per facet parameter (``<name>``, or ``<name>_from``/``_to`` for dates)."""
+    out: dict[str, fields.Field] = {}
+    for name, declared in sorted(facets.items()):
+        f = declared[0]
+        if f.kind == "date":
+            for end in ("from", "to"):
+                out[f"{name}_{end}"] = IsoDateOrDateTime(metadata={"type": "string", "description": f.description})
+            continue
+        checks = [validate.Length(min=1, max=500)]
+        if f.choices:
+            checks.append(validate.OneOf(f.choices))
+        if f.pattern:
+            checks.append(validate.Regexp(f.pattern))
+        out[name] = fields.String(validate=checks, metadata={"description": f.description})
+    return out
+
+
+def facet_args(facets: dict, args: dict) -> dict:
+    """Load the facet parameters of a search; unknown parameters are errors naming those that exist."""
+    schema = Schema.from_dict(facet_fields(facets), name="FacetArgs")()
+    host_params = set(SearchArgs().fields)
+    extra = {k: v for k, v in args.items() if k not in host_params}
+    known = sorted(host_params | set(schema.fields))
+    errors = {k: [f"Unknown search parameter. Known parameters: {', '.join(known)}."]
+              for k in extra if k not in schema.fields}
+    try:
+        loaded = schema.load({k: v for k, v in extra.items() if k in schema.fields})
+    except ValidationError as exc:
+        errors.update(exc.messages)
+        loaded = {}
+    if errors:
+        raise ValidationError(errors)
+    return {**{k: v for k, v in args.items() if k in host_params}, **loaded}
 
 
 class DocumentSummary(Schema):
@@ -103,20 +139,22 @@ class DocumentListOut(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
-class EntityArgs(Schema):
+class FacetValuesArgs(Schema):
     q = fields.String(required=True, validate=validate.Length(min=1, max=200))
     limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
 
 
-class EntityOut(Schema):
-    name = fields.String()
-    type = fields.String()
+class FacetValueOut(Schema):
+    name = fields.String(metadata={"description": "display name"})
+    value = fields.String(metadata={"description": "what to pass as ?<facet>="})
+    qualifier = fields.String(allow_none=True, metadata={"description": "value of the qualifying facet"})
     documents = fields.Integer()
     recent = fields.List(fields.String())
 
 
-class EntityListOut(Schema):
-    entities = fields.List(fields.Nested(EntityOut))
+class FacetValuesOut(Schema):
+    facet = fields.String()
+    values = fields.List(fields.Nested(FacetValueOut))
 
 
 class SubmitOut(Schema):
@@ -193,7 +231,14 @@ def schema_to_jsonschema(schema_cls) -> dict:
     name = schema_cls.__name__
     spec.components.schema(name, schema=schema_cls)
     schemas = spec.to_dict()["components"]["schemas"]
-    root = dict(schemas.pop(name))
+
+    def local(node):  # apispec points at #/components/schemas/; here they live in #/$defs/
+        if isinstance(node, dict):
+            return {k: (v.replace("#/components/schemas/", "#/$defs/") if k == "$ref" else local(v))
+                    for k, v in node.items()}
+        return [local(v) for v in node] if isinstance(node, list) else node
+
+    root = local(dict(schemas.pop(name)))
     if schemas:
-        root["$defs"] = schemas
+        root["$defs"] = local(schemas)
     return root

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 import redis
 
-from .indexing import index_terms, norm, publication_day
+from .indexing import PUBLISHED, day_number, index_entries, norm
 from .pipeline import document_body, overall_status
 
 
@@ -28,10 +28,11 @@ def now_iso() -> str:
 
 
 class Store:
-    def __init__(self, client: redis.Redis, prefix: str = "newsdesk", ttl_seconds: int = 0):
+    def __init__(self, client: redis.Redis, prefix: str = "newsdesk", ttl_seconds: int = 0, facets=None):
         self.r = client
         self.prefix = prefix
         self.ttl = ttl_seconds
+        self.facets = facets or (lambda: {})  # () -> {name: [Facet]} of the loaded analyzers
         # write fields only while the document exists, so a late worker never resurrects a deleted one
         self._hset_existing = client.register_script(
             "if redis.call('exists', KEYS[1]) == 1 then return redis.call('hset', KEYS[1], unpack(ARGV)) end "
@@ -64,10 +65,10 @@ class Store:
             return redis.call('del', KEYS[1])""")
 
     @classmethod
-    def from_url(cls, url: str, prefix: str = "newsdesk", ttl_seconds: int = 0) -> "Store":
+    def from_url(cls, url: str, prefix: str = "newsdesk", ttl_seconds: int = 0, facets=None) -> "Store":
         client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2,
                                       health_check_interval=30)
-        return cls(client, prefix, ttl_seconds)
+        return cls(client, prefix, ttl_seconds, facets)
 
     def _doc(self, doc_id: str) -> str:
         return f"{self.prefix}:doc:{doc_id}"
@@ -93,11 +94,10 @@ class Store:
                 p.expire(key, self.ttl)
             p.zadd(self._submitted(), {doc_id: time.time()})
             p.zadd(self._pending(), {doc_id: time.time()})
-            if document.get("published_at"):
-                day = publication_day(None, document)
-                if day is not None:
-                    p.zadd(self._idx("published"), {doc_id: day})
-                    p.sadd(self._doc_index(doc_id), self._idx("published"))
+            day = day_number(document.get("published_at"))
+            if day is not None:
+                p.zadd(self._idx(PUBLISHED), {doc_id: day})
+                p.sadd(self._doc_index(doc_id), self._idx(PUBLISHED))
             p.execute()
         return submitted
 
@@ -137,16 +137,19 @@ class Store:
                 p.hincrby(key, f"{name}|failed", 1)
             p.execute()
 
-    def count_completed(self, status: str, sections: dict[str, str]) -> None:
-        """One finished document: its overall status and each section's final status."""
+    def count_completed(self, status: str, sections: dict[str, str], failures: dict[str, str] | None = None) -> None:
+        """One finished document: its overall status, each section's final status and, for failed
+        sections, the problem type."""
         with self.r.pipeline(transaction=False) as p:
             p.hincrby(self._metrics("documents"), status, 1)
             for name, section_status in sections.items():
                 p.hincrby(self._metrics("sections"), f"{name}|{section_status}", 1)
+            for name, kind in (failures or {}).items():
+                p.hincrby(self._metrics("failures"), f"{name}|{kind}", 1)
             p.execute()
 
-    def counters(self) -> tuple[int, dict, dict, dict]:
-        """Documents stored, and the raw document, section and analyzer counter hashes.
+    def counters(self) -> tuple[int, dict, dict, dict, dict]:
+        """Documents stored, and the raw document, section, analyzer and failure counter hashes.
 
         Documents past their retention leave the submission index here first, so the count
         is exact (their hashes expired with the TTL set at submission)."""
@@ -154,10 +157,10 @@ class Store:
             if self.ttl:
                 p.zremrangebyscore(self._submitted(), "-inf", time.time() - self.ttl)
             p.zcard(self._submitted())
-            for what in ("documents", "sections", "analyzer"):
+            for what in ("documents", "sections", "analyzer", "failures"):
                 p.hgetall(self._metrics(what))
-            *_, stored, documents, sections, analyzer = p.execute()
-        return stored, documents, sections, analyzer
+            *_, stored, documents, sections, analyzer, failures = p.execute()
+        return stored, documents, sections, analyzer, failures
 
     def delete_document(self, doc_id: str) -> bool:
         """Remove the document, its results and every index entry, atomically."""
@@ -200,19 +203,15 @@ class Store:
         value = json.dumps(section, ensure_ascii=False)
         score = self.r.zscore(self._submitted(), doc_id) or time.time()
         index: list[tuple[str, float]] = []
-        displays: dict[str, str] = {}
         if section.get("status") == "done":
-            for term, display in index_terms(name, section.get("result") or {}):
-                index.append((self._idx(term), score))
-                if display:
-                    displays[term.split(":", 1)[1]] = display
-            if displays:  # one round trip for all of them, not one per entity
-                self.r.hset(self._idx("entities"), mapping=displays)
-            if name == "dates":
-                rec = self.load(doc_id)
-                day = publication_day(section.get("result"), rec["document"] if rec else {})
-                if day is not None:
-                    index.append((self._idx("published"), day))
+            facets = [f for fs in self.facets().values() for f in fs if f.analyzer == name]
+            terms, displays, dates = index_entries(facets, section.get("result") or {})
+            index = [(self._idx(t), score) for t in terms] + [(self._idx(f), day) for f, day in dates.items()]
+            if displays:  # one round trip per facet, not one per value
+                with self.r.pipeline(transaction=False) as p:
+                    for facet, mapping in displays.items():
+                        p.hset(self._idx(f"display:{facet}"), mapping=mapping)
+                    p.execute()
         finished = self._save_indexed([key, self._doc_index(doc_id), self._pending(), *[k for k, _ in index]],
                                       [f"result:{name}", value, doc_id, now_iso(), *[s for _, s in index]])
         if finished != 2:
@@ -232,16 +231,17 @@ class Store:
             p.execute()
 
     def search(self, terms: list[str], limit: int, before: float | None = None,
-               published: tuple[float, float] | None = None, status: str | None = None) -> list[tuple[str, float]]:
-        """Document ids (newest first) in every ``idx:<term>``, after the ``before`` cursor."""
+               ranges: dict[str, tuple[float, float]] | None = None,
+               status: str | None = None) -> list[tuple[str, float]]:
+        """Document ids (newest first) in every ``idx:<term>`` and date range, after the ``before`` cursor."""
         source = self._submitted()
         tmp = None
         keys = [self._idx(t) for t in terms]
-        if published:
-            tmp_pub = f"{self.prefix}:tmp:{secrets.token_hex(8)}"
-            self.r.zrangestore(tmp_pub, self._idx("published"), published[0], published[1], byscore=True)
-            self.r.expire(tmp_pub, 30)
-            keys.append(tmp_pub)
+        for facet, (lo, hi) in (ranges or {}).items():
+            tmp_range = f"{self.prefix}:tmp:{secrets.token_hex(8)}"
+            self.r.zrangestore(tmp_range, self._idx(facet), lo, hi, byscore=True)
+            self.r.expire(tmp_range, 30)
+            keys.append(tmp_range)
         if keys:
             tmp = f"{self.prefix}:tmp:{secrets.token_hex(8)}"
             with self.r.pipeline() as p:  # scores from the submission index, membership from all
@@ -267,20 +267,23 @@ class Store:
             top = f"({rows[-1][1]}"
         return out
 
-    def entities(self, query: str, limit: int = 20) -> list[dict]:
-        """Entities whose name contains ``query``, with their document counts."""
+    def facet_values(self, facet: str, query: str, limit: int = 20, qualified: bool = False) -> list[dict]:
+        """Values of a listed facet containing ``query``, with their document counts."""
         q = norm(query).replace("*", "").replace("?", "").replace("[", "")
         rows = []
-        for key, display in self.r.hscan_iter(self._idx("entities"), match=f"*{q}*", count=500):
-            etype, _, _ = key.decode().partition(":")
-            count = self.r.zcard(self._idx(f"entity:{key.decode()}"))
+        for key, display in self.r.hscan_iter(self._idx(f"display:{facet}"), match=f"*{q}*", count=500):
+            key = key.decode()
+            count = self.r.zcard(self._idx(f"{facet}:{key}"))
             if count:
-                rows.append({"name": display.decode(), "type": etype, "documents": count})
+                qualifier, _, value = key.partition(":") if qualified else (None, "", key)
+                rows.append({"name": display.decode(), "value": value, "qualifier": qualifier, "documents": count,
+                             "key": key})
         rows.sort(key=lambda r: (-r["documents"], r["name"]))
         return rows[:limit]
 
-    def entity_documents(self, etype: str, name: str, limit: int = 10) -> list[str]:
-        return [k.decode() for k in self.r.zrevrange(self._idx(f"entity:{etype}:{norm(name)}"), 0, limit - 1)]
+    def facet_documents(self, facet: str, key: str, limit: int = 10) -> list[str]:
+        """The newest documents with ``key`` (``[qualifier:]value``) in ``facet``."""
+        return [k.decode() for k in self.r.zrevrange(self._idx(f"{facet}:{key}"), 0, limit - 1)]
 
     # --- API keys (only hashes are stored) ---------------------------------------------
 

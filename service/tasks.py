@@ -7,7 +7,7 @@ import os
 from celery import shared_task
 from flask import current_app
 
-from .celery_app import DEFAULT_QUEUE
+from .config import DEFAULT_QUEUE
 from .logging import document_id_var, request_id_var
 
 log = logging.getLogger(__name__)

@@ -17,6 +17,7 @@ From the shell: ``newsdesk plugins check NAME``. Everything runs on the real hos
 from __future__ import annotations
 
 import copy
+import os
 import hashlib
 import json
 import logging
@@ -122,14 +123,12 @@ def samples(huge_chars: int = HUGE_CHARS) -> dict[str, str]:
 
 def kit_settings(config: dict[str, dict] | None = None) -> Settings:
     """``NEWSDESK_*`` settings, with every installed plugin loaded (allow/block/disabled lists are
-    ignored so a plugin can be tested wherever it is installed) and ``config`` overlaid per analyzer.
+    ignored so a plugin can be tested wherever it is installed) and only ``config`` as analyzer
+    settings: ``NEWSDESK_ANALYZER__*`` variables exported in the shell do not reach the tests.
     """
-    settings = Settings.from_env()
-    merged = {name: dict(values) for name, values in settings.analyzer_config.items()}
-    for name, values in (config or {}).items():
-        merged.setdefault(name, {}).update(values)
+    settings = Settings.from_env({k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_ANALYZER__")})
     return replace(settings, load_plugins=None, block_plugins=(), disabled_analyzers=(),
-                   analyzer_config=merged)
+                   analyzer_config={name: dict(values) for name, values in (config or {}).items()})
 
 
 _HOSTS: dict[str, tuple[PluginHost, set[str]]] = {}  # settings -> (host, names of started plugins)

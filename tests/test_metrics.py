@@ -75,6 +75,8 @@ def test_real_worker_and_api_report_requests_queue_documents_and_analyzers(api, 
     # schema violations fail the section after the analyzer returned: counted by final status
     assert delta("newsdesk_analyzer_sections_total", analyzer="liar", status="failed") >= 3
     assert delta("newsdesk_analyzer_failures_total", analyzer="liar") == 0
+    assert delta("newsdesk_analyzer_sections_failed_total", analyzer="liar", type="analyzer-output-invalid") >= 3
+    assert delta("newsdesk_analyzer_sections_failed_total", analyzer="sleeper", type="analyzer-timeout") >= 1
     assert delta("newsdesk_analyzer_sections_total", analyzer="wordcount", status="done") >= 3
 
 

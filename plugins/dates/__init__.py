@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from marshmallow import Schema, fields, validate
 
-from newsdesk import analyzer, hookimpl
+from newsdesk import Facet, analyzer, hookimpl
 
 from .timex import find_timexes
 
@@ -143,4 +143,17 @@ def dates(document: dict, context) -> dict:
 @hookimpl
 def register_analyzers():
     return [dates]
+
+
+@hookimpl
+def register_facets():
+    return [Facet("published", "dates", lambda r: (r.get("publication_date") or {}).get("value"),
+                  "publication date found in the text (else the request's published_at)", kind="date")]
+
+
+@hookimpl
+def register_commands(cli):
+    from .evaluate import cli as evaluate
+
+    cli.commands["eval"].add_command(evaluate, "dates")
 

@@ -117,7 +117,7 @@ def cli(gold_dirs, limit, show_errors):
     analyzer = pipeline.analyzers["dates"]
     from newsdesk import Context
 
-    config = {**analyzer.meta.default_config, **pipeline.settings.analyzer_config.get("dates", {})}
+    config = pipeline.config["dates"]
     start = time.perf_counter()
     parsed = pipeline.parse_many([d["text"] for d in docs], batch_size=16)
     parse_s = time.perf_counter() - start

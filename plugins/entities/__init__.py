@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from newsdesk import analyzer, hookimpl
+from newsdesk import Facet, Term, analyzer, hookimpl
 
 from .lexicon import lexicon
 from .records import acronym_mentions, cluster, mentions_of, record
@@ -18,11 +18,13 @@ class MentionSchema(Schema):
     role = fields.String(required=True, allow_none=True)
 
 
+TYPES = ("person", "organization", "location", "group", "event", "other")
+
+
 class EntitySchema(Schema):
     id = fields.String(required=True)
     name = fields.String(required=True)
-    type = fields.String(required=True, validate=validate.OneOf(
-        ["person", "organization", "location", "group", "event", "other"]))
+    type = fields.String(required=True, validate=validate.OneOf(TYPES))
     label = fields.String(required=True)
     country_code = fields.String(required=True, allow_none=True, validate=validate.Length(equal=2))
     salience = fields.Float(required=True, validate=validate.Range(0.0, 1.0))
@@ -58,6 +60,27 @@ def entities(document: dict, context) -> dict:
 @hookimpl
 def register_analyzers():
     return [entities]
+
+
+@hookimpl
+def register_facets():
+    return [
+        Facet("entity", "entities", lambda r: [Term(e["name"], e["name"], e["type"]) for e in r["entities"]],
+              "canonical entity name (case-insensitive); with entity_type, an entity of that type",
+              normalize=True, qualifier="entity_type", listed=True),
+        Facet("entity_type", "entities", lambda r: [e["type"] for e in r["entities"]],
+              "documents with an entity of this type", choices=TYPES),
+    ]
+
+
+@hookimpl
+def register_commands(cli):
+    from .evaluate import cli as evaluate
+
+    cli.commands["eval"].add_command(evaluate, "entities")
+    from .train import cli as train
+
+    cli.commands["train"].add_command(train, "entities")
 
 
 @hookimpl

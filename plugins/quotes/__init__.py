@@ -6,7 +6,7 @@ import logging
 
 from marshmallow import Schema, fields, validate
 
-from newsdesk import analyzer, hookimpl
+from newsdesk import Facet, analyzer, hookimpl
 
 from .extract import Attribution, extract, lexicon, quote_type
 
@@ -263,6 +263,33 @@ def quotes(document: dict, context) -> dict:
 @hookimpl
 def register_analyzers():
     return [quotes]
+
+
+def _speakers(result: dict) -> list[str]:
+    """Speaker names: the entity's canonical name, else the mention unless it is a pronoun."""
+    out = []
+    for q in result["quotes"]:
+        sp = q.get("speaker") or {}
+        name = sp.get("entity_name") or (sp.get("text") if sp.get("kind") != "pronoun" else None)
+        if name:
+            out.append(name)
+    return out
+
+
+@hookimpl
+def register_facets():
+    return [Facet("speaker", "quotes", _speakers, "quote speaker (canonical name, case-insensitive)",
+                  normalize=True)]
+
+
+@hookimpl
+def register_commands(cli):
+    from .evaluate import cli as evaluate
+
+    cli.commands["eval"].add_command(evaluate, "quotes")
+    from .train import cli as train
+
+    cli.commands["train"].add_command(train, "quotes")
 
 
 @hookimpl

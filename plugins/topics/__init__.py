@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from marshmallow import Schema, fields, validate
 
-from newsdesk import analyzer, hookimpl
+from newsdesk import Facet, analyzer, hookimpl
 
 from .encoder import encoder_text
 
@@ -436,6 +436,26 @@ def topics(document: dict, context) -> dict:
 @hookimpl
 def register_analyzers():
     return [topics]
+
+
+def _qcodes(result: dict) -> list[str]:
+    return [q for t in result["topics"] for q in [t["qcode"], *(p["qcode"] for p in t.get("parents", []))]]
+
+
+@hookimpl
+def register_facets():
+    return [Facet("topic", "topics", _qcodes, "IPTC Media Topic qcode (its narrower topics match too)",
+                  pattern=r"^medtop:\d{8}$")]
+
+
+@hookimpl
+def register_commands(cli):
+    from .evaluate import cli as evaluate
+
+    cli.commands["eval"].add_command(evaluate, "topics")
+    from .train import cli as train
+
+    cli.commands["train"].add_command(train, "topics")
 
 
 @hookimpl

@@ -12,10 +12,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..errors import ProblemError
-from ..indexing import norm, publication_day
+from ..indexing import query_terms, search_facets
 from ..pipeline import UnknownAnalyzer
-from ..schemas import (BatchIn, BatchOut, DocumentIn, DocumentListOut, DocumentOut, EntityArgs,
-                       EntityListOut, ProblemSchema, SearchArgs, SubmitOut)
+from ..schemas import (BatchIn, BatchOut, DocumentIn, DocumentListOut, DocumentOut, FacetValuesArgs,
+                       FacetValuesOut, ProblemSchema, SearchArgs, SubmitOut, facet_args)
 from ..store import new_document_id
 from ..tasks import enqueue, enqueue_many
 from ..webhooks import UnsafeCallback, check_callback_url
@@ -184,10 +184,6 @@ def _cursor(value):
         raise ProblemError("validation", "The cursor is not valid.", errors={"cursor": ["Not a valid cursor."]}) from None
 
 
-def _day(iso):
-    return publication_day(None, {"published_at": iso})
-
-
 @blp.route("/documents")
 class Documents(MethodView):
     @blp.doc(requestBody=_BODY_DOC, parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
@@ -205,26 +201,19 @@ class Documents(MethodView):
         body = _accept(_validate(_read_submission()))
         return body, 202, {"Location": body["links"]["self"]}
 
-    @blp.arguments(SearchArgs, location="query")
+    @blp.arguments(SearchArgs, location="query", unknown=None)  # the schema's INCLUDE: facets
     @blp.response(200, DocumentListOut)
     def get(self, args):
-        """Search documents by entity, topic, speaker, publication date and status, newest first."""
-        terms = []
-        if args.get("entity"):
-            etype = args.get("entity_type")
-            terms.append(f"entity:{etype}:{norm(args['entity'])}" if etype else f"entity:{norm(args['entity'])}")
-        elif args.get("entity_type"):
-            terms.append(f"entity_type:{args['entity_type']}")
-        if args.get("topic"):
-            terms.append(f"topic:{args['topic']}")
-        if args.get("speaker"):
-            terms.append(f"speaker:{norm(args['speaker'])}")
-        published = None
-        if args.get("published_from") or args.get("published_to"):
-            published = (_day(args["published_from"]) if args.get("published_from") else float("-inf"),
-                         _day(args["published_to"]) if args.get("published_to") else float("inf"))
-        store = _ext().store
-        rows = store.search(terms, args["limit"] + 1, _cursor(args.get("cursor")), published, args.get("status"))
+        """Search documents by the facets of the loaded analyzers, publication date and status, newest first."""
+        ext = _ext()
+        facets = search_facets(ext.host.facets)
+        try:
+            args = facet_args(facets, args)
+        except ValidationError as exc:
+            raise ProblemError("validation", "The search parameters are not valid.", errors=exc.messages) from None
+        terms, ranges = query_terms(facets, args)
+        store = ext.store
+        rows = store.search(terms, args["limit"] + 1, _cursor(args.get("cursor")), ranges, args.get("status"))
         page = rows[:args["limit"]]
         docs = []
         for doc_id, _ in page:
@@ -399,14 +388,18 @@ class Batch(MethodView):
         return _batch_body(batch_id, rec["items"], rec["submitted_at"])
 
 
-@blp.route("/entities")
-class Entities(MethodView):
-    @blp.arguments(EntityArgs, location="query")
-    @blp.response(200, EntityListOut)
-    def get(self, args):
-        """Entities whose canonical name contains ``q``, with document counts and recent documents."""
+@blp.route("/facets/<name>")
+class FacetValues(MethodView):
+    @blp.arguments(FacetValuesArgs, location="query")
+    @blp.response(200, FacetValuesOut)
+    def get(self, args, name):
+        """Values of a listed facet (e.g. names of entities) containing ``q``, with document counts."""
+        listed = sorted(n for n, fs in _ext().host.facets.items() if fs[0].listed)
+        if name not in listed:
+            raise ProblemError("not-found", f"No listed facet {name!r}; listed facets: {', '.join(listed) or 'none'}.")
         store = _ext().store
-        rows = store.entities(args["q"], args["limit"])
+        qualified = bool(_ext().host.facets[name][0].qualifier)
+        rows = store.facet_values(name, args["q"], args["limit"], qualified)
         for row in rows:
-            row["recent"] = store.entity_documents(row["type"], row["name"], 5)
-        return {"entities": rows}
+            row["recent"] = store.facet_documents(name, row.pop("key"), 5)
+        return {"facet": name, "values": rows}

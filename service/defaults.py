@@ -1,0 +1,8 @@
+"""The host's own hook implementations, registered like any plugin's (``trylast``: plugins go first)."""
+from .hookspecs import hookimpl
+
+
+@hookimpl(trylast=True)
+def run_analyzer(analyzer, document, context):
+    """Default implementation: call the analyzer itself."""
+    return analyzer.analyze(document, context)
