@@ -26,14 +26,35 @@ def _settings() -> Settings:
         raise click.ClickException(str(exc)) from None
 
 
+def _host(settings: Settings):
+    """The plugin host; bad analyzer settings end the command with one message naming each variable."""
+    from .plugins import build_plugin_host
+
+    try:
+        return build_plugin_host(settings)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _checked_settings() -> Settings:
+    """Settings of a process about to start a server: checked with the installed analyzers'."""
+    settings = _settings()
+    logging.disable(logging.ERROR)  # plugin problems are the server's to log
+    try:
+        _host(settings)
+    finally:
+        logging.disable(logging.NOTSET)
+    return settings
+
+
 def in_process_pipeline(settings: Settings | None = None):
     from .logging import configure_logging
     from .pipeline import Pipeline
-    from .plugins import build_plugin_host, run_startup
+    from .plugins import run_startup
 
     settings = settings or _settings()
     configure_logging(settings, stream=sys.stderr, level="WARNING")
-    host = build_plugin_host(settings)
+    host = _host(settings)
     run_startup(host, None, "cli")
     return Pipeline(host, settings)
 
@@ -96,7 +117,7 @@ class _Main(_lazy({"bench": "newsdesk.bench:cli"}, "newsdesk")):
 
         logging.disable(logging.ERROR)  # problems are reported by the command that runs
         try:
-            host = build_plugin_host(_settings())
+            host = build_plugin_host(_settings(), check=False)  # the command that runs checks them
         finally:
             logging.disable(logging.NOTSET)
         for impl in host.pm.hook.register_commands.get_hookimpls():
@@ -110,7 +131,7 @@ class _Main(_lazy({"bench": "newsdesk.bench:cli"}, "newsdesk")):
         return super().list_commands(ctx)
 
     def get_command(self, ctx, name):
-        if name in ("eval", "train"):
+        if name in ("eval", "train") or name not in self.commands:
             self._load_plugins()
         return super().get_command(ctx, name)
 
@@ -147,7 +168,7 @@ def serve(host, port, workers):
     """Run the HTTP API under gunicorn (production WSGI server)."""
     from .metrics import prepare_multiprocess_dir
 
-    _settings()  # fail fast on bad settings
+    _checked_settings()  # fail fast on bad settings
     prepare_multiprocess_dir()  # gunicorn's processes add up their request metrics in this directory
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
                                "--workers", str(workers), "--graceful-timeout", "30",
@@ -161,7 +182,7 @@ def serve(host, port, workers):
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
 def worker(celery_args):
     """Run a Celery worker (extra arguments go to ``celery worker``)."""
-    settings = _settings()
+    settings = _checked_settings()
     concurrency = settings.worker_concurrency or os.cpu_count() or 1
     os.execvp(sys.executable, [sys.executable, "-m", "celery", "-A", "newsdesk.worker", "worker",
                                "--loglevel", settings.log_level, "--concurrency", str(concurrency),
@@ -175,7 +196,7 @@ def up(host, port):
     """Embedded default: a real Redis (unless NEWSDESK_REDIS_URL is set), a worker and the API."""
     from .embedded import run_embedded
 
-    _settings()
+    _checked_settings()
     run_embedded(host, port)
 
 
@@ -195,17 +216,18 @@ def plugins(ctx):
     """List installed plugins, their analyzers, versions and problems."""
     if ctx.invoked_subcommand:
         return
-    from .plugins import build_plugin_host, describe_analyzers
+    from .plugins import describe_analyzers
 
     logging.disable(logging.ERROR)
-    host = build_plugin_host(_settings())
-    logging.disable(logging.NOTSET)
+    try:
+        host = _host(_settings())
+    finally:
+        logging.disable(logging.NOTSET)
     click.echo(json.dumps({"plugins": host.plugins, "problems": host.problems,
                            "analyzers": [{k: a[k] for k in ("name", "version", "plugin", "requires")}
                                          for a in describe_analyzers(host)]}, indent=2))
     if host.problems:
         sys.exit(1)
-
 
 
 @main.group()

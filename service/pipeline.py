@@ -8,7 +8,7 @@ import signal
 import threading
 import time
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -113,11 +113,15 @@ class Pipeline:
     """Runs a plan of analyzers over documents; knows nothing of Flask, Redis or Celery."""
 
     def __init__(self, host, settings):
-        from .plugins import check_settings
-
         self.host = host
         self.settings = settings
-        self.config = check_settings(host, settings)  # each analyzer's checked settings
+
+    @cached_property
+    def config(self) -> dict[str, dict]:
+        """Each analyzer's settings, checked against its schema (a :class:`SettingsError` names the variable)."""
+        from .plugins import check_settings
+
+        return check_settings(self.host, self.settings)
 
     @property
     def analyzers(self) -> dict[str, Analyzer]:

@@ -29,6 +29,7 @@ class PluginHost:
     owner: dict[str, str] = field(default_factory=dict)  # analyzer name -> plugin name
     declared: set[str] = field(default_factory=set)  # every analyzer registered, disabled ones too
     declared_facets: list[Facet] = field(default_factory=list)
+    not_loaded: list[str] = field(default_factory=list)  # installed plugins left out: allow-list, blocked, broken
 
     @property
     def facets(self) -> dict[str, list[Facet]]:
@@ -58,11 +59,13 @@ def _load_entry_points(host: PluginHost, settings: Settings) -> None:
                 "distribution": dist.metadata["Name"] if dist else None, "analyzers": [],
                 "status": "loaded"}
         if settings.load_plugins is not None and ep.name not in settings.load_plugins:
+            host.not_loaded.append(ep.name)
             continue
         if ep.name in settings.block_plugins:
             host.pm.set_blocked(ep.name)
             info["status"] = "blocked"
             host.plugins.append(info)
+            host.not_loaded.append(ep.name)
             continue
         try:
             module = ep.load()
@@ -71,6 +74,7 @@ def _load_entry_points(host: PluginHost, settings: Settings) -> None:
             info["status"] = "error"
             info["error"] = f"{type(exc).__name__}: {exc}"
             host.problem(ep.name, f"plugin {ep.name!r} could not be loaded: {info['error']}")
+            host.not_loaded.append(ep.name)
             log.debug("%s", traceback.format_exc())
         host.plugins.append(info)
     for module_name in settings.plugin_modules:
@@ -82,6 +86,7 @@ def _load_entry_points(host: PluginHost, settings: Settings) -> None:
             info["status"] = "error"
             info["error"] = f"{type(exc).__name__}: {exc}"
             host.problem(module_name, f"plugin module {module_name!r} could not be loaded: {info['error']}")
+            host.not_loaded.append(module_name)
         host.plugins.append(info)
 
 
@@ -178,6 +183,11 @@ def check_settings(host: PluginHost, settings: Settings) -> dict[str, dict[str, 
 
     errors = []
     for name, values in sorted(settings.analyzer_config.items()):
+        if name not in host.declared and host.not_loaded:
+            # it may belong to a plugin left out (allow-list, blocked, broken): its own problem says why
+            log.warning("settings ignored", extra={"variable": f"NEWSDESK_ANALYZER__{name.upper()}__*",
+                                                   "plugins_not_loaded": host.not_loaded})
+            continue
         if name not in host.declared:
             errors.append(f"NEWSDESK_ANALYZER__{name.upper()}__*: no installed analyzer is named {name!r} "
                           f"(installed: {', '.join(sorted(host.declared)) or 'none'})")
@@ -202,8 +212,9 @@ def check_settings(host: PluginHost, settings: Settings) -> dict[str, dict[str, 
             for name, an in host.analyzers.items()}
 
 
-def build_plugin_host(settings: Settings, extra_plugins=()) -> PluginHost:
-    """Make the plugin manager, load entry points (allow-list, blocks), collect analyzers."""
+def build_plugin_host(settings: Settings, extra_plugins=(), check: bool = True) -> PluginHost:
+    """Make the plugin manager, load entry points (allow-list, blocks), collect analyzers; with
+    ``check``, raise :class:`SettingsError` on bad analyzer settings."""
     pm = pluggy.PluginManager("newsdesk")
     pm.add_hookspecs(hookspecs)
     pm.register(defaults, name="newsdesk.defaults")
@@ -220,7 +231,8 @@ def build_plugin_host(settings: Settings, extra_plugins=()) -> PluginHost:
         pm.enable_tracing()
     collect_analyzers(host, settings.disabled_analyzers)
     collect_facets(host)
-    check_settings(host, settings)  # fail at start-up, naming the variable
+    if check:
+        check_settings(host, settings)  # fail at start-up, naming the variable
     log.info("plugins loaded", extra={"plugins": [p["name"] for p in host.plugins],
                                       "analyzers": sorted(host.analyzers)})
     return host

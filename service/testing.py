@@ -182,11 +182,13 @@ def make_pipeline(*analyzers: str | Analyzer, config: dict[str, dict] | None = N
             validate_meta(an.meta)
             host.analyzers[an.name] = an
             host.owner[an.name] = "(under test)"
+            host.declared.add(an.name)
             names.append(an.name)
         else:
             names.append(an)
     keep = pipeline.plan(names or None)  # raises UnknownAnalyzer naming what is not installed
     host.analyzers = {n: host.analyzers[n] for n in keep}
+    pipeline.config  # bad settings fail here, as at the service's start-up
     _start(host, pipeline.settings, keep)
     return pipeline
 
@@ -195,7 +197,8 @@ def _unstarted_pipeline(config: dict[str, dict] | None = None) -> KitPipeline:
     """Every installed analyzer, on a copy of the shared host that callers may add to."""
     settings = kit_settings(config)
     shared = _shared_host(settings)[0]
-    host = PluginHost(shared.pm, dict(shared.analyzers), shared.plugins, shared.problems, dict(shared.owner))
+    host = PluginHost(shared.pm, dict(shared.analyzers), shared.plugins, shared.problems, dict(shared.owner),
+                      set(shared.declared), list(shared.declared_facets))
     return KitPipeline(host, settings)
 
 
@@ -289,16 +292,18 @@ def check_analyzer(analyzer: str | Analyzer, *, config: dict[str, dict] | None =
     def result() -> list[str]:
         return problems + [f"{name}: {', '.join(names)}: {text}" for text, names in by_sample.items()]
 
-    try:
-        pipeline = _unstarted_pipeline(config)
-    except SettingsError as exc:
-        problem(str(exc))
-        return result()
+    pipeline = _unstarted_pipeline(config)
     host = pipeline.host
     if isinstance(analyzer, Analyzer):
         host.analyzers[name] = analyzer
         host.owner[name] = "(under test)"
-    elif name not in host.analyzers:
+        host.declared.add(name)
+    try:
+        pipeline.config
+    except SettingsError as exc:
+        problem(str(exc))
+        return result()
+    if name not in host.analyzers:
         known = [p["message"] for p in host.problems if p.get("analyzer") == name]
         problem("; ".join(known) or f"no installed analyzer is named {name!r} "
                 f"(installed: {', '.join(sorted(host.analyzers)) or 'none'})")

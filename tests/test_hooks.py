@@ -79,3 +79,37 @@ def test_a_plugin_failing_at_startup_loses_only_its_analyzers():
     run_startup(host, None, "cli")
     assert "wordcount" not in host.analyzers and "raiser" in host.analyzers
     assert any("no model" in p["message"] for p in host.problems)
+
+
+def test_hook_register_facets():
+    """A plugin's facet is collected, indexed from its analyzer's result and offered to search."""
+    from newsdesk import Facet, Term
+    from newsdesk.indexing import index_entries
+
+    class P:
+        @hookspecs.hookimpl
+        def register_facets():
+            return [Facet("word_band", "wordcount", lambda r: ["many" if r["words"] > 2 else "few"],
+                          choices=("few", "many")),
+                    Facet("Bad-Name", "wordcount", lambda r: [])]
+
+    host = _host_with(P)
+    from newsdesk.plugins import collect_facets
+
+    collect_facets(host)
+    assert "word_band" in host.facets and "Bad-Name" not in host.facets
+    assert any("Bad-Name" in p["message"] for p in host.problems)
+    terms, displays, dates = index_entries(host.facets["word_band"], {"words": 3})
+    assert terms and all("many" in t for t in terms) and not dates
+    assert Term("x").display is None
+
+
+def test_hook_register_commands():
+    """Commands a plugin adds appear on the ``newsdesk`` command line and run."""
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-m", "newsdesk.cli", "eval", "--help"], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    for name in ("dates", "entities", "quotes", "topics"):  # each built-in adds its own
+        assert name in out.stdout

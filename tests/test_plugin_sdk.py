@@ -26,6 +26,8 @@ from .plugins import faulty
 
 EXAMPLE = ROOT / "examples" / "newsdesk-readability"
 DOCS = ROOT / "docs" / "plugins.md"
+DENSE = ("Notwithstanding considerable institutional opposition, the parliamentary committee unanimously "
+         "recommended comprehensive regulatory modernisation, emphasising environmental sustainability.")
 BUILT_INS = ["dates", "entities", "quotes", "topics"]
 TEXT = ("The council met on Monday. It voted to rebuild the old bridge over the river, which had been "
         "closed since the floods of last spring destroyed two of its five stone arches and the road. "
@@ -63,7 +65,7 @@ def services(site, example_copy, redis_server, tmp_path_factory):
     env = {
         **os.environ,
         "NEWSDESK_REDIS_URL": f"redis://127.0.0.1:{redis_server['port']}/3",
-        "NEWSDESK_LOAD_PLUGINS": "readability",
+        "NEWSDESK_LOAD_PLUGINS": "readability,entities",  # readability reads entities
         "NEWSDESK_PLUGIN_MODULES": "tests.plugins.faulty,tests.plugins.broken_import",
         "NEWSDESK_ANALYZER__READABILITY__LONG_SENTENCE_WORDS": "12",
         "NEWSDESK_LOG_LEVEL": "INFO",
@@ -229,10 +231,10 @@ def test_newsdesk_plugins_check_is_wired(monkeypatch):
 def test_incompatible_contract_version_is_refused_with_a_clear_message():
     host = build_plugin_host(Settings(load_plugins=(), plugin_modules=("tests.plugins.future_contract",)))
     assert "future" not in host.analyzers
-    message = f"analyzer 'future' is built for plugin contract 2.0, this host speaks {hookspecs.CONTRACT_VERSION}"
+    message = f"analyzer 'future' is built for plugin contract 3.0, this host speaks {hookspecs.CONTRACT_VERSION}"
     assert {"plugin": "tests.plugins.future_contract", "analyzer": "future", "message": message} in host.problems
-    with pytest.raises(AnalyzerError, match="built for plugin contract 2.0"):
-        analyzer("newer", version="1", output_schema=Words, contract="2.0")(lambda document, context: {})
+    with pytest.raises(AnalyzerError, match="built for plugin contract 3.0"):
+        analyzer("newer", version="1", output_schema=Words, contract="3.0")(lambda document, context: {})
     from tests.plugins.future_contract import future
 
     assert check_analyzer(future) == [f"future: metadata: {message}"]
@@ -290,8 +292,8 @@ def test_installed_example_is_listed_with_its_versions(sdk_api):
     listed = {a["name"]: a for a in body["analyzers"]}
     assert "readability" in listed, body["problems"]
     ours = listed["readability"]
-    assert (ours["version"], ours["plugin"], ours["plugin_version"]) == ("1.0", "readability", "0.1.0")
-    assert ours["requires"] == ["parse"] and ours["default_config"] == {"long_sentence_words": 30}
+    assert (ours["version"], ours["plugin"], ours["plugin_version"]) == ("1.1", "readability", "0.2.0")
+    assert ours["requires"] == ["parse", "analysis.entities"] and ours["default_config"] == {"long_sentence_words": 30}
     assert "flesch_reading_ease" in ours["output_schema"]["properties"]
     plugin = next(p for p in body["plugins"] if p["name"] == "readability")
     assert (plugin["distribution"], plugin["status"]) == ("newsdesk-readability", "loaded")
@@ -303,15 +305,65 @@ def test_example_section_comes_from_the_real_worker(sdk_api):
     assert r.status_code == 202, r.text
     body = finished(sdk_api["url"], r.json()["id"])
     section = body["analysis"]["readability"]
-    assert (section["status"], section["version"]) == ("done", "1.0"), section
+    assert (section["status"], section["version"]) == ("done", "1.1"), section
     out = section["result"]
     assert (out["sentences"], out["words"]) == (3, 39)
     assert out["long_sentences"] == 1 and out["long_sentence_words"] == 12  # the setting from the env
     assert 0 < out["flesch_reading_ease"] < 100
+    assert body["analysis"]["entities"]["status"] == "done"  # required by readability, so planned
+    assert out["names_per_100_words"] is not None and out["reading_level"] in ("easy", "standard", "difficult")
     # the faulty plugins fail only their own sections
     assert body["status"] == "partial"
     assert body["analysis"]["wordcount"]["result"] == {"words": len(TEXT.split())}
     assert body["analysis"]["raiser"]["status"] == body["analysis"]["liar"]["status"] == "failed"
+
+
+def test_search_by_the_example_plugins_facet(sdk_api):
+    """The example declares ``reading_level``; the host indexes it and searches by it, knowing nothing of it."""
+    base = sdk_api["url"]
+    ids = {}
+    for kind, text in (("easy", "The cat sat on the mat. It was happy. We ran home."), ("hard", DENSE)):
+        r = requests.post(base + "/v1/documents", json={"text": text, "analyzers": ["readability"]}, timeout=10)
+        assert r.status_code == 202, r.text
+        ids[kind] = finished(base, r.json()["id"])["analysis"]["readability"]["result"]["reading_level"], r.json()["id"]
+    assert ids["easy"][0] == "easy" and ids["hard"][0] != "easy"
+    found = requests.get(base + "/v1/documents", params={"reading_level": "easy", "limit": 100}, timeout=10)
+    assert found.status_code == 200, found.text
+    got = {d["id"] for d in found.json()["documents"]}
+    assert ids["easy"][1] in got and ids["hard"][1] not in got
+    bad = requests.get(base + "/v1/documents", params={"reading_level": "trivial"}, timeout=10)
+    assert bad.status_code == 422 and "reading_level" in bad.text
+    unknown = requests.get(base + "/v1/documents", params={"tone": "negative"}, timeout=10)
+    assert unknown.status_code == 422 and unknown.headers["Content-Type"].startswith("application/problem+json")
+    assert "tone" in unknown.text and "reading_level" in unknown.text and "entity" in unknown.text
+    spec = requests.get(base + "/v1/openapi.json", timeout=10).json()
+    params = {p["name"] for p in spec["paths"]["/v1/documents"]["get"]["parameters"]}
+    assert {"reading_level", "entity", "entity_type"} <= params and "topic" not in params
+
+
+def test_the_example_command_is_on_the_command_line(site, tmp_path):
+    """``register_commands``: the example's ``newsdesk readability FILE`` runs from the installed package."""
+    text = tmp_path / "a.txt"
+    text.write_text("The cat sat on the mat. It was happy.", encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "newsdesk.cli", "readability", str(text)], capture_output=True,
+                         text=True, timeout=300, cwd=tmp_path,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)])})
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split("\t")[:2] == [str(text), "easy"]
+
+
+def test_bad_analyzer_settings_stop_the_start_naming_the_variable(site, tmp_path):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)]),
+           "NEWSDESK_ANALYZER__READABILITY__LONG_SENTENCE_WORDS": "many",
+           "NEWSDESK_ANALYZER__READABLITY__X": "1", "NEWSDESK_ANALYZER__TOPICS__NO_SUCH_KEY": "1"}
+    (tmp_path / "a.txt").write_text("Some text.", encoding="utf-8")
+    for command in (["serve", "--port", str(free_port())], ["worker"], ["analyze", "a.txt"]):
+        out = subprocess.run([sys.executable, "-m", "newsdesk.cli", *command], capture_output=True, text=True,
+                             timeout=300, env=env, cwd=tmp_path)
+        assert out.returncode != 0, command
+        for var in ("NEWSDESK_ANALYZER__READABILITY__LONG_SENTENCE_WORDS", "NEWSDESK_ANALYZER__READABLITY__",
+                    "NEWSDESK_ANALYZER__TOPICS__NO_SUCH_KEY"):
+            assert var in out.stderr, (command, out.stderr[-3000:])
 
 
 def test_example_own_tests_pass_with_the_kit(services):
@@ -329,5 +381,5 @@ def test_plugins_check_passes_on_the_installed_example(services):
     proc.wait(300)
     output = (services["logs"] / "check.log").read_text()
     assert proc.returncode == 0, output[-4000:]
-    assert "plugin readability 0.1.0" in output and "readability: passes the plugin contract check" in output
+    assert "plugin readability 0.2.0" in output and "readability: passes the plugin contract check" in output
     assert "ok    huge" in output and "ok    cyrillic" in output

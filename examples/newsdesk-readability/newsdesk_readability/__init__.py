@@ -1,18 +1,21 @@
 """Newsdesk plugin: readability scores (Flesch reading ease, Flesch-Kincaid grade) of an article.
 
-The formulas are calibrated for English; on other languages the counts are still right but the
-scores mean little.
+It uses every part of the plugin contract a third party needs: an analyzer with a settings schema,
+one that reads another analyzer's output (``entities``), a search facet (``?reading_level=easy``)
+and a command (``newsdesk readability FILE...``). The formulas are calibrated for English; on other
+languages the counts are still right but the scores mean little.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
 
-from marshmallow import Schema, fields
+import click
+from marshmallow import Schema, fields, validate
 
-from newsdesk import analyzer, hookimpl
+from newsdesk import Facet, analyzer, hookimpl
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _VOWEL_GROUPS = re.compile(r"[aeiouy]+")
 
@@ -37,6 +40,9 @@ def is_word(token) -> bool:
     return not (token.is_punct or token.is_space) and any(c.isalnum() for c in token.text)
 
 
+LEVELS = ("easy", "standard", "difficult")
+
+
 class Output(Schema):
     sentences = fields.Integer(required=True, metadata={"description": "sentences with at least one word"})
     words = fields.Integer(required=True)
@@ -50,20 +56,30 @@ class Output(Schema):
     long_sentences = fields.Integer(required=True, metadata={
         "description": "sentences with more words than long_sentence_words"})
     long_sentence_words = fields.Integer(required=True, metadata={"description": "the threshold used"})
+    reading_level = fields.String(required=True, allow_none=True, validate=validate.OneOf(LEVELS), metadata={
+        "description": "easy (grade up to 8), standard (up to 12) or difficult; searchable as ?reading_level="})
+    names_per_100_words = fields.Float(required=True, allow_none=True, metadata={
+        "description": "mentions of named entities (from the entities analyzer) per 100 words"})
 
 
-def _threshold(config: dict) -> int:
-    value = config.get("long_sentence_words", 30)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"setting long_sentence_words must be a positive integer, got {value!r}")
-    return value
+class Settings(Schema):
+    """``NEWSDESK_ANALYZER__READABILITY__LONG_SENTENCE_WORDS``, checked when the service starts."""
+
+    long_sentence_words = fields.Integer(validate=validate.Range(min=1), load_default=30, metadata={
+        "description": "a sentence with more words than this is long"})
 
 
-@analyzer("readability", version="1.0", contract="2.0", requires=["parse"], output_schema=Output,
-          default_config={"long_sentence_words": 30})
+def level(grade: float | None) -> str | None:
+    if grade is None:
+        return None
+    return LEVELS[0] if grade <= 8 else LEVELS[1] if grade <= 12 else LEVELS[2]
+
+
+@analyzer("readability", version="1.1", contract="2.0", requires=["parse", "analysis.entities"],
+          output_schema=Output, config_schema=Settings)
 def readability(document: dict, context) -> dict:
-    """Flesch reading ease, Flesch-Kincaid grade, sentence and word counts."""
-    threshold = _threshold(context.config)
+    """Flesch reading ease, Flesch-Kincaid grade, sentence and word counts, density of names."""
+    threshold = context.config["long_sentence_words"]  # already checked and typed by Settings
     lengths, n_syllables = [], 0
     for sent in context.doc.sents:
         words = [t.text for t in sent if is_word(t)]
@@ -74,15 +90,42 @@ def readability(document: dict, context) -> dict:
     out = {"sentences": n_sents, "words": n_words, "syllables": n_syllables,
            "avg_sentence_words": None, "avg_word_syllables": None,
            "flesch_reading_ease": None, "flesch_kincaid_grade": None,
-           "long_sentences": sum(n > threshold for n in lengths), "long_sentence_words": threshold}
+           "long_sentences": sum(n > threshold for n in lengths), "long_sentence_words": threshold,
+           "reading_level": None, "names_per_100_words": None}
     if n_words:
         wps, spw = n_words / n_sents, n_syllables / n_words
+        # context.results holds the bare results of the analyzers this one requires
+        names = sum(e["mention_count"] for e in context.results["entities"]["entities"])
         out.update(avg_sentence_words=round(wps, 2), avg_word_syllables=round(spw, 3),
                    flesch_reading_ease=round(206.835 - 1.015 * wps - 84.6 * spw, 2),
-                   flesch_kincaid_grade=round(0.39 * wps + 11.8 * spw - 15.59, 2))
+                   flesch_kincaid_grade=round(0.39 * wps + 11.8 * spw - 15.59, 2),
+                   names_per_100_words=round(100 * names / n_words, 2))
+        out["reading_level"] = level(out["flesch_kincaid_grade"])
     return out
 
 
 @hookimpl
 def register_analyzers():
     return [readability]
+
+
+@hookimpl
+def register_facets():
+    return [Facet("reading_level", "readability", lambda result: [result["reading_level"] or "unknown"],
+                  "documents of this reading level", choices=(*LEVELS, "unknown"))]
+
+
+@hookimpl
+def register_commands(cli):
+    @cli.command("readability")
+    @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+    def score(files):
+        """Print the reading level and grade of each text FILE, analysed in this process."""
+        from newsdesk import analyze_documents, in_process_pipeline
+
+        items = [(path, {"text": open(path, encoding="utf-8").read()}) for path in files]
+        for body in analyze_documents(in_process_pipeline(), items, ["readability"]):
+            section = body["analysis"]["readability"]
+            out = section.get("result") or {}
+            click.echo(f"{body['id']}\t{out.get('reading_level')}\t{out.get('flesch_kincaid_grade')}"
+                       if section["status"] == "done" else f"{body['id']}\tfailed: {section['error']['detail']}")

@@ -1,7 +1,8 @@
 """Tests of the readability analyzer, on the real host pipeline and spaCy parse (the test kit)."""
 import pytest
 
-from newsdesk_readability import readability, syllables
+from newsdesk import SettingsError
+from newsdesk_readability import level, readability, syllables
 
 SIMPLE = "The cat sat on the mat. It was happy."
 DENSE = ("Notwithstanding considerable institutional opposition, the parliamentary committee "
@@ -46,11 +47,20 @@ def test_long_sentence_setting(newsdesk_pipeline):
     assert (strict["long_sentences"], strict["long_sentence_words"]) == (2, 5)
 
 
-def test_a_bad_setting_fails_only_this_section_with_a_clear_message(newsdesk_pipeline):
-    pipeline = newsdesk_pipeline("readability", config={"readability": {"long_sentence_words": "many"}})
-    section = pipeline.analyze(SIMPLE)["readability"]
-    assert section["status"] == "failed"
-    assert "long_sentence_words must be a positive integer" in section["error"]["detail"]
+@pytest.mark.parametrize("value", ["many", 0])
+def test_a_bad_setting_fails_at_start_up_naming_the_variable(newsdesk_pipeline, value):
+    with pytest.raises(SettingsError, match="NEWSDESK_ANALYZER__READABILITY__LONG_SENTENCE_WORDS"):
+        newsdesk_pipeline("readability", config={"readability": {"long_sentence_words": value}})
+
+
+def test_reading_level_and_names_from_the_entities_analyzer(newsdesk_pipeline):
+    text = "Angela Merkel met Emmanuel Macron in Paris. They spoke."
+    sections = newsdesk_pipeline("readability").analyze(text)
+    assert sections["entities"]["status"] == "done"  # required, so it ran first
+    out = sections["readability"]["result"]
+    assert out["names_per_100_words"] == pytest.approx(100 * 3 / out["words"], abs=0.01)
+    assert out["reading_level"] == level(out["flesch_kincaid_grade"])
+    assert [level(g) for g in (None, 5, 8, 10, 12.5)] == [None, "easy", "easy", "standard", "difficult"]
 
 
 def test_no_words_gives_no_scores(newsdesk_pipeline, newsdesk_samples):
