@@ -275,7 +275,7 @@ def key_families(r) -> dict[str, float]:
     sizes: dict[str, float] = {}
     for key in r.scan_iter(count=1000):
         family = re.sub(r":[0-9a-f]{28,64}$", "", key.decode(errors="replace"))
-        family = re.sub(r"^(newsdesk:idx:(?:entity|topic|speaker|entity_type)):.*", r"\1:*", family)
+        family = re.sub(r"^(newsdesk:idx:(?:display:)?[a-z_]+):.*", r"\1:*", family)  # one family per facet
         family = family if family.startswith("newsdesk:") else "other (broker)"
         sizes[family] = sizes.get(family, 0) + int(r.memory_usage(key, samples=0) or 0)
     n_docs = max(1, sum(1 for _ in r.scan_iter("newsdesk:doc:*", count=1000)))

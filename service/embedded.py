@@ -100,7 +100,7 @@ def run_embedded(host: str, port: int) -> None:
     procs: list[subprocess.Popen] = []
     try:
         if not env.get("NEWSDESK_REDIS_URL"):
-            folder = data_dir(env) / "redis"
+            folder = private_dir(data_dir(env)) / "redis"
             rport = free_port()
             procs.append(start_redis(rport, str(folder)))
             env["NEWSDESK_REDIS_URL"] = f"redis://127.0.0.1:{rport}/0"

@@ -33,8 +33,13 @@ def test_search_filters_and_cleans_on_delete(api, submit, finished):
     assert other in ids(api, published_to="2019-12-31") and doc_id not in ids(api, published_to="2019-12-31")
     assert doc_id in ids(api, status="done", entity="nato")
     assert doc_id not in ids(api, status="failed")
-    found = requests.get(api + "/v1/entities", params={"q": "nat"}).json()["entities"]
-    assert any(e["name"] == "NATO" and e["documents"] >= 1 and doc_id in e["recent"] for e in found)
+    found = requests.get(api + "/v1/facets/entity", params={"q": "nat"}).json()["values"]
+    assert any(e["name"] == "NATO" and e["qualifier"] == "organization" and e["documents"] >= 1
+               and doc_id in e["recent"] for e in found)
+    assert requests.get(api + "/v1/facets/topic", params={"q": "x"}).status_code == 404  # not listed
+    unknown = requests.get(api + "/v1/documents", params={"tone": "negative"})
+    assert unknown.status_code == 422 and "tone" in unknown.text and "entity_type" in unknown.text
+    assert requests.get(api + "/v1/documents", params={"topic": "sport"}).status_code == 422  # not a qcode
     assert requests.delete(f"{api}/v1/documents/{doc_id}").status_code == 204
     assert doc_id not in ids(api, entity="nato") and doc_id not in ids(api, topic=top)
 

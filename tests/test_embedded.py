@@ -1,6 +1,7 @@
 """``newsdesk up``: a real Redis, a worker and the API from one command; Ctrl-C leaves nothing."""
 import os
 import signal
+import stat
 import subprocess
 import sys
 
@@ -28,9 +29,23 @@ def test_up_serves_and_stops_cleanly(tmp_path):
         body = wait_for(lambda: (lambda b: b if b["status"] != "queued" and b["status"] != "running" else None)(
             requests.get(f"{base}/v1/documents/{doc_id}", params={"wait": 5}).json()), 180, what="done")
         assert body["status"] == "done" and len(body["analysis"]) == 4
+        data = tmp_path / "redis"  # holds every submitted article: its owner's only
+        assert stat.S_IMODE(data.stat().st_mode) == 0o700
+        assert all(stat.S_IMODE(f.stat().st_mode) & 0o077 == 0 for f in data.rglob("*") if f.is_file())
     finally:
         children = psutil.Process(proc.pid).children(recursive=True)
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         proc.wait(60)
     gone, alive = psutil.wait_procs(children, timeout=30)
     assert not alive, [p.cmdline() for p in alive]
+
+
+def test_data_folder_is_per_user_and_private(tmp_path):
+    from newsdesk.embedded import data_dir, private_dir
+
+    assert data_dir({"NEWSDESK_DATA_DIR": str(tmp_path / "mine")}) == tmp_path / "mine"
+    assert data_dir({"XDG_DATA_HOME": str(tmp_path / "xdg")}) == tmp_path / "xdg" / "newsdesk"
+    assert str(data_dir({})).startswith(os.path.expanduser("~"))
+    shared = tmp_path / "planted"
+    shared.mkdir(mode=0o755)
+    assert stat.S_IMODE(private_dir(shared).stat().st_mode) == 0o700

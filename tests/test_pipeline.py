@@ -38,7 +38,7 @@ def test_opt_in_analyzers_run_only_when_named_or_required():
 @pytest.mark.parametrize("kwargs, message", [
     ({"name": "Bad.Name"}, "snake_case"),
     ({"name": "x", "requires": ["document.colour"]}, "unknown requirement"),
-    ({"name": "x", "contract": "2.0"}, "contract 2.0"),
+    ({"name": "x", "contract": "3.0"}, "contract 3.0"),
     ({"name": "x", "time_limit": -1}, "time_limit"),
 ])
 def test_invalid_metadata_is_refused_at_registration(kwargs, message):
