@@ -76,8 +76,14 @@ def _document_plugins(api: Api, host: PluginHost) -> None:
     search = api.spec._paths["/v1/documents"]["get"]  # apispec keeps no public way to amend a path
     known = {p.get("name") for p in search.get("parameters", [])}
     search.setdefault("parameters", []).extend(p for p in params if p["name"] not in known)
+    first: dict[type, str] = {}  # analyzers may share one schema class: apispec takes each class once
     for name, an in sorted(host.analyzers.items()):
-        api.spec.components.schema(f"{name.title().replace('_', '')}Output", schema=an.meta.output_schema)
+        component = f"{name.title().replace('_', '')}Output"
+        if an.meta.output_schema in first:
+            api.spec.components.schema(component, component={"$ref": f"#/components/schemas/{first[an.meta.output_schema]}"})
+        else:
+            first[an.meta.output_schema] = component
+            api.spec.components.schema(component, schema=an.meta.output_schema)
 
 
 def create_app(test_config: Mapping[str, str] | None = None, role: str = "api") -> Flask:

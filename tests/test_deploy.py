@@ -256,7 +256,7 @@ def test_entrypoint_runs_api_and_worker_roles_and_their_health_checks(redis_serv
     try:
         wait_for(lambda: requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok, 60,
                  what="api role /healthz")
-        wait_for(lambda: worker.poll() is not None or b"ready" in (tmp_path / "worker.log").read_bytes(),
+        wait_for(lambda: worker.poll() is not None or b" ready." in (tmp_path / "worker.log").read_bytes(),
                  60, what="worker role ready")
         assert worker.poll() is None, (tmp_path / "worker.log").read_text()
         assert (tmp_path / "api" / "newsdesk-role").read_text().strip() == "api"

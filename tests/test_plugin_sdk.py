@@ -103,7 +103,7 @@ def _boot(services):
 @pytest.fixture(scope="module")
 def sdk_worker(services):
     proc, log = services["procs"]["worker"], services["logs"] / "worker.log"
-    wait_for(lambda: proc.poll() is not None or b"ready" in log.read_bytes(), 120, what="SDK worker ready")
+    wait_for(lambda: proc.poll() is not None or b" ready." in log.read_bytes(), 120, what="SDK worker ready")
     assert proc.poll() is None, log.read_text()
     return log
 
