@@ -44,7 +44,12 @@ def celery_init_app(app: Flask) -> Celery:
         worker_redirect_stdouts=False,
         task_publish_retry=False,
         broker_pool_limit=4,
+        # keep reconnecting however long the broker is away
+        broker_connection_retry=True,
+        broker_connection_max_retries=None,
     )
+    if settings.broker.startswith("redis://"):
+        celery.conf.broker_transport = "newsdesk.broker:Transport"  # kombu's reconnect bug worked around
     celery.set_default()
     app.extensions["celery"] = celery
 

@@ -13,6 +13,8 @@ import time
 from datetime import datetime, timezone
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 from .indexing import PUBLISHED, day_number, index_entries, norm
 from .pipeline import document_body, overall_status
@@ -77,9 +79,13 @@ class Store:
             return redis.call('del', KEYS[1])""")
 
     @classmethod
-    def from_url(cls, url: str, prefix: str = "newsdesk", ttl_seconds: int = 0, facets=None) -> "Store":
+    def from_url(cls, url: str, prefix: str = "newsdesk", ttl_seconds: int = 0, facets=None,
+                 patient: bool = False) -> "Store":
+        """``patient``: retry a lost connection for about 30 s (a worker riding out a Redis
+        restart) instead of under a second (the API answers 503 at once)."""
+        retry = Retry(ExponentialBackoff(cap=2, base=0.1), 20) if patient else None
         client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2,
-                                      health_check_interval=30)
+                                      health_check_interval=30, **({"retry": retry} if retry else {}))
         return cls(client, prefix, ttl_seconds, facets)
 
     def _doc(self, doc_id: str) -> str:

@@ -141,3 +141,28 @@ def test_sigterm_lets_the_worker_finish_its_document(cluster):
     proc.send_signal(signal.SIGTERM)  # warm shutdown: finish the running task, take no new one
     proc.wait(60)
     assert body(client, doc_id)["status"] == "done"
+
+
+def restart_redis(cluster, down_seconds=2.0):
+    """Stop Redis cleanly (its append-only file keeps every write) and start it again."""
+    cluster["redis"].shutdown(nosave=False)
+    cluster["procs"][0].wait(10)
+    time.sleep(down_seconds)
+    cluster["procs"][0] = start_redis(cluster["port"], str(cluster["data"]))
+
+
+def test_redis_restart_while_busy_keeps_the_worker(cluster):
+    """Finding 1: kombu's reconnect path (restore_unacked -> _connparams) ended the worker."""
+    env = {**cluster["env"], "NEWSDESK_ANALYZER__NAPPER__SECONDS": "2", "NEWSDESK_WORKER_BATCH_SIZE": "1"}
+    client = client_for(env)
+    proc, log = start_worker(env, cluster["tmp"], concurrency=2)
+    cluster["procs"].append(proc)
+    r = client.post("/v1/batches", json={"analyzers": ["napper"], "documents": [f"doc {i}" for i in range(6)]})
+    ids = [item["id"] for item in r.get_json()["items"]]
+    wait_for(lambda: any(running_pid(client, d, "napper") for d in ids), 30, what="a document running")
+    restart_redis(cluster)
+    for doc_id in ids:
+        assert wait_done(client_for(env), doc_id, timeout=120)["status"] == "done"
+    assert proc.poll() is None, log.read_text()[-3000:]
+    time.sleep(1)
+    assert [cluster["redis"].get(f"test:completions:{d}") for d in ids] == [b"1"] * len(ids)
