@@ -3,8 +3,11 @@
 Each test runs its own Redis and worker (fixture analyzers only, so they start fast) because
 it kills or restarts them.
 """
+import http.server
+import json
 import os
 import signal
+import threading
 import time
 
 import psutil
@@ -165,4 +168,77 @@ def test_redis_restart_while_busy_keeps_the_worker(cluster):
         assert wait_done(client_for(env), doc_id, timeout=120)["status"] == "done"
     assert proc.poll() is None, log.read_text()[-3000:]
     time.sleep(1)
+    assert [cluster["redis"].get(f"test:completions:{d}") for d in ids] == [b"1"] * len(ids)
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    """Records every callback: (delivery id, attempt, document id)."""
+
+    calls: list = []
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        Receiver.calls.append((self.headers.get("Newsdesk-Delivery-Id"), self.headers["Newsdesk-Delivery-Attempt"],
+                               body["document"]["id"]))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def receiver():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    Receiver.calls = []
+    yield f"http://127.0.0.1:{server.server_port}/hook", Receiver.calls
+    server.shutdown()
+
+
+def callbacks_env(cluster, **extra):
+    return {**cluster["env"], "NEWSDESK_WEBHOOK_SECRET": "s", "NEWSDESK_WEBHOOK_ALLOW_PRIVATE": "1",
+            "NEWSDESK_WORKER_BATCH_SIZE": "1", **extra}
+
+
+def test_worker_sigkilled_with_callbacks_pending_completes_and_calls_back_once(cluster, receiver):
+    """Finding 2: the sweep re-enqueued a dead worker's documents and the broker redelivered them
+    too; documents finished twice and callbacks went twice, both as attempt 1."""
+    url, calls = receiver
+    env = callbacks_env(cluster, NEWSDESK_ANALYZER__NAPPER__SECONDS="2", NEWSDESK_RECOVERY_AFTER_SECONDS="2")
+    client = client_for(env)
+    proc, _ = start_worker(env, cluster["tmp"], concurrency=2, name="first")
+    r = client.post("/v1/batches", json={"analyzers": ["napper"], "callback_url": url,
+                                         "documents": [f"doc {i}" for i in range(4)]})
+    ids = [item["id"] for item in r.get_json()["items"]]
+    wait_for(lambda: any(running_pid(client, d, "napper") for d in ids), 30, what="a document running")
+    for p in [*psutil.Process(proc.pid).children(recursive=True), psutil.Process(proc.pid)]:
+        p.kill()  # the whole worker: nothing acks, nothing requeues
+    proc.wait()
+    time.sleep(3)  # longer than NEWSDESK_RECOVERY_AFTER_SECONDS: the old sweep re-enqueued here
+    second, _ = start_worker(env, cluster["tmp"], concurrency=2, name="second")
+    cluster["procs"].append(second)
+    for doc_id in ids:  # redelivered after the 5 s visibility timeout
+        assert wait_done(client, doc_id, timeout=120)["status"] == "done"
+    wait_for(lambda: {c[2] for c in calls} == set(ids), 60, what="every callback")
+    time.sleep(12)  # room for duplicates: another visibility timeout and sweeps
+    assert sorted(c[2] for c in calls) == sorted(ids), calls
+    assert {c[0] for c in calls} == {f"{d}.1" for d in ids} and {c[1] for c in calls} == {"1"}
+    assert [cluster["redis"].get(f"test:completions:{d}") for d in ids] == [b"1"] * len(ids)
+    assert int(cluster["redis"].hget("newsdesk:metrics:documents", "done")) == len(ids)
+
+
+def test_sweep_leaves_documents_waiting_in_the_queue_alone(cluster):
+    """Finding 2: a backlog longer than NEWSDESK_RECOVERY_AFTER_SECONDS was re-enqueued."""
+    env = {**cluster["env"], "NEWSDESK_ANALYZER__NAPPER__SECONDS": "0.5", "NEWSDESK_RECOVERY_AFTER_SECONDS": "1",
+           "NEWSDESK_WORKER_BATCH_SIZE": "1", "NEWSDESK_WORKER_PREFETCH": "1"}
+    client = client_for(env)
+    r = client.post("/v1/batches", json={"analyzers": ["napper"], "documents": [f"doc {i}" for i in range(12)]})
+    ids = [item["id"] for item in r.get_json()["items"]]
+    proc, log = start_worker(env, cluster["tmp"], concurrency=1)
+    cluster["procs"].append(proc)
+    for doc_id in ids:  # about 6 s of backlog, six times the recovery time
+        assert wait_done(client, doc_id, timeout=120)["status"] == "done"
+    time.sleep(2)
+    assert "re-enqueued" not in log.read_text()
     assert [cluster["redis"].get(f"test:completions:{d}") for d in ids] == [b"1"] * len(ids)
