@@ -31,7 +31,10 @@ def celery_init_app(app: Flask) -> Celery:
         # than the longest task before Redis hands them to another worker
         task_acks_late=True,
         task_reject_on_worker_lost=True,
-        broker_transport_options={"visibility_timeout": settings.visibility_timeout},
+        # a dead worker's unacknowledged messages return once the visibility timeout has passed,
+        # found by a scan every few seconds (kombu's default scans every ~100 s)
+        broker_transport_options={"visibility_timeout": settings.visibility_timeout, "unacked_restore_throttle": 1,
+                                  "unacked_restore_interval": min(10, max(1, settings.visibility_timeout // 5))},
         # with prefetch 1 the Redis transport fetches the next message only after an ack, and
         # children sat idle ~50 % of the time (bench); -Ofair still hands a reserved message
         # only to an idle child, and acks_late keeps reserved messages safe

@@ -242,3 +242,39 @@ def test_sweep_leaves_documents_waiting_in_the_queue_alone(cluster):
     time.sleep(2)
     assert "re-enqueued" not in log.read_text()
     assert [cluster["redis"].get(f"test:completions:{d}") for d in ids] == [b"1"] * len(ids)
+
+
+#: The memory a worker child may reach on the largest accepted text (NEWSDESK_MAX_TEXT_CHARS,
+#: default 100,000 characters) with the four built-in analyzers, as the README states it.
+WORKER_CHILD_CEILING_MB = 1536
+
+
+def test_longest_accepted_article_stays_under_the_memory_ceiling(cluster):
+    """Finding 6: a 990 KB article took 97 s and a worker child reached 3.7 GB."""
+    from newsdesk.config import Settings
+    from newsdesk.testing import huge_text
+
+    env = {k: v for k, v in cluster["env"].items()
+           if k not in ("NEWSDESK_LOAD_PLUGINS", "NEWSDESK_PLUGIN_MODULES", "NEWSDESK_ANALYZER__NAPPER__SECONDS")}
+    env["NEWSDESK_MAX_BODY_BYTES"] = "2000000"
+    client = client_for(env)
+    r = client.post("/v1/documents", json={"text": huge_text(1_000_000)})  # 1 MB: refused, never queued
+    assert r.status_code == 413 and r.mimetype == "application/problem+json", r.get_json()
+    limit = Settings().max_text_chars
+    proc, _ = start_worker(env, cluster["tmp"], concurrency=1)
+    cluster["procs"].append(proc)
+    started = time.monotonic()
+    doc_id = submit(client, None, huge_text(limit))
+    peak = 0
+    while body(client, doc_id)["status"] not in ("done", "partial", "failed"):
+        assert time.monotonic() - started < 300, "the longest accepted article took over 5 minutes"
+        for child in psutil.Process(proc.pid).children(recursive=True):
+            try:
+                peak = max(peak, child.memory_info().rss)
+            except psutil.NoSuchProcess:
+                pass
+        time.sleep(0.2)
+    took = time.monotonic() - started
+    print(f"{limit} characters: {took:.1f} s, worker child peak RSS {peak / 2**20:.0f} MB")
+    assert body(client, doc_id)["status"] == "done"
+    assert peak / 2**20 < WORKER_CHILD_CEILING_MB
