@@ -41,6 +41,11 @@ _BY_STATUS = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-lar
               403: "forbidden", 422: "validation", 429: "rate-limited", 503: "service-unavailable"}
 
 
+def code_for(status: int) -> str:
+    """The problem code of an HTTP status the service did not choose a code for."""
+    return _BY_STATUS.get(status, "bad-request" if status < 500 else "internal")
+
+
 class ProblemError(Exception):
     """Raise anywhere in a request to answer with a problem document."""
 
@@ -74,7 +79,7 @@ def _from_http_exception(exc: HTTPException):
         messages = exc.data.get("messages", {})
         flat = {k: v for loc in messages.values() for k, v in (loc.items() if isinstance(loc, dict) else [])}
         return problem_response("validation", "The request has invalid fields.", errors=flat or messages)
-    code = _BY_STATUS.get(status, "bad-request" if status < 500 else "internal")
+    code = code_for(status)
     detail = {
         404: f"No resource at {request.path}.",
         405: f"{request.method} is not allowed on {request.path}.",

@@ -8,12 +8,12 @@ import json
 from gunicorn import util
 from gunicorn.workers.gthread import ThreadWorker
 
-from .errors import _BY_STATUS, BASE
+from .errors import BASE, code_for
 
 
 def write_problem(sock, status_int, reason, mesg):
     """Drop-in for ``gunicorn.util.write_error``."""
-    code = _BY_STATUS.get(status_int, "bad-request" if status_int < 500 else "internal")
+    code = code_for(status_int)
     body = json.dumps({"type": BASE + code, "title": reason, "status": status_int,
                        "detail": mesg or reason}).encode()
     head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
