@@ -101,7 +101,7 @@ def test_long_poll_flood_leaves_health_fast(tmp_path):
                 took.append(time.monotonic() - started)
                 assert r.status_code in (200, 503), r.text  # /readyz: no worker here
             codes = [f.result().status_code for f in polls]
-        assert max(took) < 3, took  # generous for a busy 2-core machine; before: ~10 s
+        assert max(took) < 5, took  # generous for a busy 2-core machine; before the fix: ~10 s
         assert codes.count(429) >= 20 and set(codes) <= {200, 429}, codes
     finally:
         stop([api_proc, redis_proc])
