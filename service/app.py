@@ -99,7 +99,8 @@ def create_app(test_config: Mapping[str, str] | None = None, role: str = "api") 
     )
     app.json.sort_keys = False  # keep id and status first, as the schemas order them
     host = build_plugin_host(settings)
-    store = Store.from_url(settings.redis, settings.key_prefix, settings.result_ttl_seconds, lambda: host.facets)
+    store = Store.from_url(settings.redis, settings.key_prefix, settings.result_ttl_seconds, lambda: host.facets,
+                           patient=role == "worker")
     app.extensions["newsdesk"] = Newsdesk(settings, host, Pipeline(host, settings), store)
     celery_init_app(app)
 

@@ -31,7 +31,10 @@ def celery_init_app(app: Flask) -> Celery:
         # than the longest task before Redis hands them to another worker
         task_acks_late=True,
         task_reject_on_worker_lost=True,
-        broker_transport_options={"visibility_timeout": settings.visibility_timeout},
+        # a dead worker's unacknowledged messages return once the visibility timeout has passed,
+        # found by a scan every few seconds (kombu's default scans every ~100 s)
+        broker_transport_options={"visibility_timeout": settings.visibility_timeout, "unacked_restore_throttle": 1,
+                                  "unacked_restore_interval": min(10, max(1, settings.visibility_timeout // 5))},
         # with prefetch 1 the Redis transport fetches the next message only after an ack, and
         # children sat idle ~50 % of the time (bench); -Ofair still hands a reserved message
         # only to an idle child, and acks_late keeps reserved messages safe
@@ -44,7 +47,12 @@ def celery_init_app(app: Flask) -> Celery:
         worker_redirect_stdouts=False,
         task_publish_retry=False,
         broker_pool_limit=4,
+        # keep reconnecting however long the broker is away
+        broker_connection_retry=True,
+        broker_connection_max_retries=None,
     )
+    if settings.broker.startswith("redis://"):
+        celery.conf.broker_transport = "newsdesk.broker:Transport"  # kombu's reconnect bug worked around
     celery.set_default()
     app.extensions["celery"] = celery
 

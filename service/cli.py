@@ -173,7 +173,7 @@ def serve(host, port, workers):
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
                                "--workers", str(workers), "--graceful-timeout", "30",
                                # threads: ?wait=N holds a request open without blocking a process
-                               "--worker-class", "gthread", "--threads", "8",
+                               "--worker-class", "newsdesk.server.ProblemWorker", "--threads", "8",
                                "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT,
                                "newsdesk.wsgi:app"])
 

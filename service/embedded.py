@@ -95,29 +95,54 @@ def stop(procs: list[subprocess.Popen], timeout: float = 40) -> None:
             proc.wait()
 
 
+def supervise(procs: dict, starts: dict, poll: float = 0.5, max_restarts: int = 5, window: float = 60) -> None:
+    """Restart a child that exits (and say so) until Ctrl-C; give up on one that dies more than
+    ``max_restarts`` times within ``window`` seconds."""
+    deaths: dict[str, list[float]] = {name: [] for name in procs}
+    while True:
+        time.sleep(poll)
+        for name, proc in procs.items():
+            if proc.poll() is None:
+                continue
+            now = time.monotonic()
+            deaths[name] = [t for t in deaths[name] if now - t < window] + [now]
+            if len(deaths[name]) > max_restarts:
+                print(f"newsdesk: the {name} exited {len(deaths[name])} times within {window:g} s; "
+                      "stopping", file=sys.stderr)
+                return
+            print(f"newsdesk: the {name} exited with code {proc.returncode}; restarting it", file=sys.stderr)
+            if proc.pid:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)  # leave no orphaned children of the old one
+                except (ProcessLookupError, PermissionError):
+                    pass
+            procs[name] = starts[name]()
+
+
 def run_embedded(host: str, port: int) -> None:
     env = dict(os.environ)
-    procs: list[subprocess.Popen] = []
+    procs: dict[str, subprocess.Popen] = {}
+    starts = {}
     try:
         if not env.get("NEWSDESK_REDIS_URL"):
             folder = private_dir(data_dir(env)) / "redis"
             rport = free_port()
-            procs.append(start_redis(rport, str(folder)))
+            starts["Redis"] = lambda: start_redis(rport, str(folder))
+            procs["Redis"] = starts["Redis"]()
             env["NEWSDESK_REDIS_URL"] = f"redis://127.0.0.1:{rport}/0"
             print(f"newsdesk: embedded Redis on 127.0.0.1:{rport} (data in {folder})", file=sys.stderr)
         exe = [sys.executable, "-m", "newsdesk.cli"]
         # own sessions: Ctrl-C reaches only this process, which then stops the others in order
-        procs.append(subprocess.Popen([*exe, "worker"], env=env, start_new_session=True))
-        procs.append(subprocess.Popen([*exe, "serve", "--host", host, "--port", str(port)], env=env,
-                                      start_new_session=True))
+        starts["worker"] = lambda: subprocess.Popen([*exe, "worker"], env=env, start_new_session=True)
+        starts["API"] = lambda: subprocess.Popen([*exe, "serve", "--host", host, "--port", str(port)], env=env,
+                                                 start_new_session=True)
+        procs["worker"] = starts["worker"]()
+        procs["API"] = starts["API"]()
         print(f"newsdesk: API on http://{host}:{port} — Ctrl-C stops everything", file=sys.stderr)
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
-        while all(p.poll() is None for p in procs):
-            time.sleep(0.5)
-        failed = [p.args for p in procs if p.poll() is not None]
-        print(f"newsdesk: a process exited ({failed}); stopping", file=sys.stderr)
+        supervise(procs, starts)
     except KeyboardInterrupt:
         print("newsdesk: stopping", file=sys.stderr)
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not orphan children
-        stop(procs)
+        stop(list(procs.values()))

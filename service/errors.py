@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import logging
 
+import redis
 from flask import Flask, g, jsonify, request
+from kombu.exceptions import OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -20,17 +22,28 @@ PROBLEMS = {
     "method-not-allowed": (405, "Method not allowed"),
     "conflict": (409, "Conflict"),
     "payload-too-large": (413, "Payload too large"),
+    "uri-too-long": (414, "URI too long"),
     "unsupported-media-type": (415, "Unsupported media type"),
     "validation": (422, "Validation failed"),
     "unknown-analyzer": (422, "Unknown analyzer"),
     "idempotency-key-reused": (422, "Idempotency key reused"),
     "rate-limited": (429, "Too many requests"),
+    "too-many-waiting": (429, "Too many waiting requests"),
+    "headers-too-large": (431, "Request header fields too large"),
     "internal": (500, "Internal server error"),
     "service-unavailable": (503, "Service unavailable"),
 }
-_BY_STATUS = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large",
+#: seconds a client should wait after a 503 (store or queue unreachable)
+RETRY_AFTER = "5"
+_BY_STATUS = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large", 414: "uri-too-long",
+              431: "headers-too-large",
               415: "unsupported-media-type", 400: "bad-request", 401: "unauthorized",
               403: "forbidden", 422: "validation", 429: "rate-limited", 503: "service-unavailable"}
+
+
+def code_for(status: int) -> str:
+    """The problem code of an HTTP status the service did not choose a code for."""
+    return _BY_STATUS.get(status, "bad-request" if status < 500 else "internal")
 
 
 class ProblemError(Exception):
@@ -66,7 +79,7 @@ def _from_http_exception(exc: HTTPException):
         messages = exc.data.get("messages", {})
         flat = {k: v for loc in messages.values() for k, v in (loc.items() if isinstance(loc, dict) else [])}
         return problem_response("validation", "The request has invalid fields.", errors=flat or messages)
-    code = _BY_STATUS.get(status, "bad-request" if status < 500 else "internal")
+    code = code_for(status)
     detail = {
         404: f"No resource at {request.path}.",
         405: f"{request.method} is not allowed on {request.path}.",
@@ -85,6 +98,18 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):
         return _from_http_exception(exc)
+
+    @app.errorhandler(redis.ConnectionError)
+    @app.errorhandler(redis.TimeoutError)
+    @app.errorhandler(OperationalError)
+    def handle_unreachable(exc: Exception):  # any route that meets a Redis outage
+        log.error("store or broker unreachable: %s", exc)
+        return problem_response("service-unavailable", "The document store or the task queue is unreachable; "
+                                "retry later.", headers={"Retry-After": RETRY_AFTER})
+
+    @app.errorhandler(RecursionError)
+    def handle_too_deep(exc: RecursionError):  # JSON nested deeper than the parser goes
+        return problem_response("malformed-json", "The JSON body is nested too deeply.")
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):

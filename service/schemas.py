@@ -28,7 +28,8 @@ class IsoDateOrDateTime(fields.Field):
 class DocumentIn(Schema):
     """A document submitted for analysis."""
 
-    text = fields.String(required=True, validate=validate.Length(min=1, error="Text must not be empty."))
+    text = fields.String(required=True, validate=validate.Predicate(
+        "strip", error="Text must not be empty or only whitespace."))
     title = fields.String(allow_none=True, validate=validate.Length(max=2000))
     url = fields.Url(allow_none=True, schemes={"http", "https"})
     published_at = IsoDateOrDateTime(allow_none=True, metadata={
@@ -53,7 +54,8 @@ class Links(Schema):
 class BatchIn(Schema):
     """Several documents in one request; each item is validated on its own."""
 
-    documents = fields.List(fields.Raw(), required=True, validate=validate.Length(min=1))
+    documents = fields.List(fields.Raw(allow_none=True), required=True,  # items are judged one by one
+                            validate=validate.Length(min=1))
     analyzers = fields.List(fields.String(), allow_none=True)
     callback_url = fields.Url(allow_none=True, schemes={"http", "https"})
     dedupe = fields.Boolean(load_default=False)

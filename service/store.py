@@ -6,12 +6,15 @@ and its expiry live and die together. ``<prefix>:idx:submitted`` orders document
 """
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import time
 from datetime import datetime, timezone
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 from .indexing import PUBLISHED, day_number, index_entries, norm
 from .pipeline import document_body, overall_status
@@ -33,18 +36,21 @@ class Store:
         self.prefix = prefix
         self.ttl = ttl_seconds
         self.facets = facets or (lambda: {})  # () -> {name: [Facet]} of the loaded analyzers
-        # write fields only while the document exists, so a late worker never resurrects a deleted one
+        # write fields only while the document exists, so a late worker never resurrects a deleted
+        # one, and has not completed, so a duplicate task never marks a finished one running again
         self._hset_existing = client.register_script(
-            "if redis.call('exists', KEYS[1]) == 1 then return redis.call('hset', KEYS[1], unpack(ARGV)) end "
-            "return false")
+            "if redis.call('exists', KEYS[1]) == 1 and redis.call('hexists', KEYS[1], 'completed_at') == 0 "
+            "then return redis.call('hset', KEYS[1], unpack(ARGV)) end return false")
         # a result, its index entries and (once every planned section has finished) completed_at
-        # in one step, so no reader sees a finished status without completed_at:
-        # KEYS = doc, its index list, the pending index, index keys...;
-        # ARGV = field, value, doc id, completion time, then one score per index key
+        # in one step, so no reader sees a finished status without completed_at. Completion
+        # happens once: only the call that sets completed_at gets 3 (and queues the document's
+        # notification); a redelivered task finds it set and gets 2.
+        # KEYS = doc, its index list, the pending index, the notification index, index keys...;
+        # ARGV = field, value, doc id, completion time, now, then one score per index key
         self._save_indexed = client.register_script("""
             if redis.call('exists', KEYS[1]) == 0 then return 0 end
             redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
-            for i = 4, #KEYS do
+            for i = 5, #KEYS do
                 redis.call('zadd', KEYS[i], ARGV[i + 1], ARGV[3])
                 redis.call('sadd', KEYS[2], KEYS[i])
             end
@@ -56,8 +62,16 @@ class Store:
                 if st ~= 'done' and st ~= 'failed' then return 1 end
             end
             redis.call('hset', KEYS[1], 'completed_at', ARGV[4])
+            redis.call('hincrby', KEYS[1], 'completions', 1)
             redis.call('zrem', KEYS[3], ARGV[3])
-            return 2""")
+            redis.call('zadd', KEYS[4], ARGV[5], ARGV[3])
+            return 3""")
+        # a webhook attempt: none once delivered, else the attempt's number (1, 2, ...)
+        self._webhook_attempt = client.register_script("""
+            if redis.call('hexists', KEYS[1], 'delivered') == 1 then return 0 end
+            local n = redis.call('hincrby', KEYS[1], 'attempts', 1)
+            redis.call('expire', KEYS[1], ARGV[1])
+            return n""")
         self._delete_indexed = client.register_script("""
             for _, key in ipairs(redis.call('smembers', KEYS[2])) do redis.call('zrem', key, ARGV[1]) end
             redis.call('zrem', KEYS[3], ARGV[1])
@@ -65,9 +79,13 @@ class Store:
             return redis.call('del', KEYS[1])""")
 
     @classmethod
-    def from_url(cls, url: str, prefix: str = "newsdesk", ttl_seconds: int = 0, facets=None) -> "Store":
+    def from_url(cls, url: str, prefix: str = "newsdesk", ttl_seconds: int = 0, facets=None,
+                 patient: bool = False) -> "Store":
+        """``patient``: retry a lost connection for about 30 s (a worker riding out a Redis
+        restart) instead of under a second (the API answers 503 at once)."""
+        retry = Retry(ExponentialBackoff(cap=2, base=0.1), 20) if patient else None
         client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2,
-                                      health_check_interval=30)
+                                      health_check_interval=30, **({"retry": retry} if retry else {}))
         return cls(client, prefix, ttl_seconds, facets)
 
     def _doc(self, doc_id: str) -> str:
@@ -111,6 +129,32 @@ class Store:
 
     def touch_pending(self, doc_id: str) -> None:
         self.r.zadd(self._pending(), {doc_id: time.time()}, xx=True)
+
+    # -- completion notifications (webhook, analysis_completed hooks): an outbox --------------
+
+    def _notify(self) -> str:
+        return f"{self.prefix}:idx:notify"
+
+    def completion_number(self, doc_id: str) -> int:
+        """How many times the document has completed (re-analysis completes it again)."""
+        return int(self.r.hget(self._doc(doc_id), "completions") or 0)
+
+    def notified(self, doc_id: str) -> bool:
+        """The completion's notification went out; ``False`` if someone else took it first."""
+        return bool(self.r.zrem(self._notify(), doc_id))
+
+    def unnotified(self, older_than: float, limit: int = 100) -> list[str]:
+        """Documents completed more than ``older_than`` seconds ago whose notification never went
+        out (their worker died in between)."""
+        rows = self.r.zrangebyscore(self._notify(), "-inf", time.time() - older_than, start=0, num=limit)
+        return [r.decode() for r in rows]
+
+    def webhook_attempt(self, delivery_id: str, ttl: int = 7 * 86400) -> int:
+        """Count an attempt to deliver ``delivery_id``: its number, or 0 if it was delivered."""
+        return int(self._webhook_attempt([f"{self.prefix}:webhook:{delivery_id}"], [ttl]))
+
+    def webhook_delivered(self, delivery_id: str) -> None:
+        self.r.hset(f"{self.prefix}:webhook:{delivery_id}", "delivered", now_iso())
 
     def try_lock(self, name: str, seconds: int) -> bool:
         return bool(self.r.set(f"{self.prefix}:lock:{name}", "1", nx=True, ex=seconds))
@@ -165,6 +209,7 @@ class Store:
     def delete_document(self, doc_id: str) -> bool:
         """Remove the document, its results and every index entry, atomically."""
         self.r.zrem(self._pending(), doc_id)
+        self.r.zrem(self._notify(), doc_id)
         keys = [self._doc(doc_id), self._doc_index(doc_id), self._submitted()]
         return bool(self._delete_indexed(keys, [doc_id]))
 
@@ -198,7 +243,8 @@ class Store:
             self._hset_existing([self._doc(doc_id)], [x for n in names for x in (f"result:{n}", value)])
 
     def save_result(self, doc_id: str, name: str, section: dict) -> str | None:
-        """Store one analyzer's section; return the overall status once the plan has finished."""
+        """Store one analyzer's section; return the overall status when this section completed the
+        document (once per completion, however often the task runs)."""
         key = self._doc(doc_id)
         value = json.dumps(section, ensure_ascii=False)
         score = self.r.zscore(self._submitted(), doc_id) or time.time()
@@ -212,10 +258,11 @@ class Store:
                     for facet, mapping in displays.items():
                         p.hset(self._idx(f"display:{facet}"), mapping=mapping)
                     p.execute()
-        finished = self._save_indexed([key, self._doc_index(doc_id), self._pending(), *[k for k, _ in index]],
-                                      [f"result:{name}", value, doc_id, now_iso(), *[s for _, s in index]])
-        if finished != 2:
-            return None  # sections still to come, or deleted while it was being analysed
+        finished = self._save_indexed(
+            [key, self._doc_index(doc_id), self._pending(), self._notify(), *[k for k, _ in index]],
+            [f"result:{name}", value, doc_id, now_iso(), time.time(), *[s for _, s in index]])
+        if finished != 3:
+            return None  # sections to come, completed before, or deleted while it was being analysed
         rec = self.load(doc_id)
         return overall_status(rec["plan"], rec["sections"]) if rec else None
 
@@ -387,3 +434,35 @@ class Store:
             sections = {k.decode()[7:]: json.loads(v) for k, v in raw.items() if k.startswith(b"result:")}
             out[d] = overall_status(json.loads(raw[b"plan"]), sections)
         return out
+
+
+def queued_document_ids(client: redis.Redis, queues: list[str]) -> set[str]:
+    """Ids of the documents whose task waits in a Celery queue or is held, unacknowledged, by a
+    worker (kombu's ``unacked`` hash; a dead worker's messages return after the visibility
+    timeout): what the recovery sweep must not send again."""
+    ids: set[str] = set()
+
+    def add(raw: bytes) -> None:
+        try:
+            message = json.loads(raw)
+            if isinstance(message, list):  # unacked: [message, exchange, routing key]
+                message = message[0]
+            if message.get("headers", {}).get("task") not in ("analysis.run", "analysis.run_batch"):
+                return
+            body = message["body"]
+            if message.get("properties", {}).get("body_encoding") == "base64":
+                body = base64.b64decode(body)
+            first = json.loads(body)[0][0]
+            ids.update(first if isinstance(first, list) else [first])
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+            pass
+
+    for queue in queues:
+        start = 0
+        while rows := client.lrange(queue, start, start + 999):
+            for raw in rows:
+                add(raw)
+            start += len(rows)
+    for _, raw in client.hscan_iter("unacked", count=1000):
+        add(raw)
+    return ids

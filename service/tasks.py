@@ -4,11 +4,13 @@ from __future__ import annotations
 import logging
 import os
 
+import redis
 from celery import shared_task
 from flask import current_app
 
 from .config import DEFAULT_QUEUE
 from .logging import document_id_var, request_id_var
+from .store import queued_document_ids
 
 log = logging.getLogger(__name__)
 
@@ -65,17 +67,26 @@ def run_analysis(self, document_id: str, analyzers: list[str], request_id: str |
 
 def _run(task, document_id: str, analyzers: list[str], request_id: str | None, doc=None) -> None:
     ext = current_app.extensions["newsdesk"]
-    store, pipeline, pm = ext.store, ext.pipeline, ext.host.pm
+    store, pipeline = ext.store, ext.pipeline
     request_id_var.set(request_id)
     document_id_var.set(document_id)
     rec = store.load(document_id)
     if rec is None:
         log.warning("document no longer exists; task dropped")
         return
+    if rec["completed_at"]:  # a redelivered or re-swept task of a finished document
+        log.info("document already finished; task dropped")
+        return
     sections = rec["sections"]
     missing = [n for n in analyzers if n not in pipeline.analyzers]
+    completed = False  # did a result of this task complete the document (once per completion)?
+
+    def save(name, section):
+        nonlocal completed
+        completed = store.save_result(document_id, name, section) is not None or completed
+
     for name in missing:  # the worker's plugins differ from the API's: say so in the section
-        store.save_result(document_id, name, {"status": "failed", "error": {
+        save(name, {"status": "failed", "error": {
             "type": "https://newsdesk.dev/problems/analyzer-not-installed",
             "title": "Analyzer not installed", "detail": f"{name} is not installed on this worker"}})
     todo = [n for n in analyzers if n not in missing and not (
@@ -91,25 +102,33 @@ def _run(task, document_id: str, analyzers: list[str], request_id: str | None, d
     document = {**rec["document"], "id": document_id}
     done = {n: s for n, s in sections.items() if s.get("status") in ("done", "failed")}
     store.mark_running(document_id, mine, f"{task.request.hostname}:{os.getpid()}")
-    status = None
-
-    def save(name, section):
-        nonlocal status
-        status = store.save_result(document_id, name, section)
-
     pipeline.run(document, mine, doc=doc, results=done, on_result=save)
     if rest:
         run_analysis.apply_async((document_id, rest, request_id), queue=queue_of(pipeline, rest[0]))
         return
-    body = store.body(document_id)
-    if body is None:
+    if not completed:  # a redelivered or re-swept task of a finished document: nothing more to do
+        return
+    notify(document_id)
+    store.notified(document_id)
+
+
+def notify(document_id: str) -> None:
+    """Publish one completion: the callback (queued) and the ``analysis_completed`` hooks.
+
+    Runs once per completion: after the task whose result completed the document, or, if that
+    worker died in between, from the recovery sweep."""
+    ext = current_app.extensions["newsdesk"]
+    rec, body = ext.store.load(document_id), ext.store.body(document_id)
+    if rec is None or body is None:
         return
     log.info("document finished", extra={"status": body["status"]})
     if rec.get("callback_url"):
         from .webhooks import deliver
 
-        deliver.apply_async((document_id, rec["callback_url"]))
-    for impl in pm.hook.analysis_completed.get_hookimpls():
+        delivery_id = f"{document_id}.{ext.store.completion_number(document_id)}"
+        deliver.apply_async((document_id, rec["callback_url"]), {"delivery_id": delivery_id})
+    document = {**rec["document"], "id": document_id}
+    for impl in ext.host.pm.hook.analysis_completed.get_hookimpls():
         try:  # completion hooks never fail the document
             impl.function(**{k: v for k, v in {"document": document, "results": body["analysis"]}.items()
                              if k in impl.argnames})
@@ -118,15 +137,24 @@ def _run(task, document_id: str, analyzers: list[str], request_id: str | None, d
 
 
 def recover_stale(app) -> int:
-    """Re-enqueue documents accepted long ago that never finished (e.g. a message lost by the
-    broker); running a document twice is harmless, so at-least-once is safe."""
+    """Re-enqueue documents accepted long ago that never finished and whose task is nowhere in the
+    broker (a message lost by the broker), and publish completions whose worker died before it
+    could. A document merely waiting in a queue, or held by a worker, is left alone."""
     ext = app.extensions["newsdesk"]
     store, settings = ext.store, ext.settings
     if not store.try_lock("recovery", max(10, settings.recovery_after_seconds // 2)):
         return 0  # another worker swept recently
     count = 0
     with app.app_context():
-        for doc_id in store.stale_pending(settings.recovery_after_seconds):
+        for doc_id in store.unnotified(settings.recovery_after_seconds):
+            if store.notified(doc_id):  # taken from the outbox first, so only one sweep sends it
+                log.warning("publishing a completion its worker did not", extra={"document_id": doc_id})
+                notify(doc_id)
+        stale = store.stale_pending(settings.recovery_after_seconds)
+        if stale:
+            waiting = _in_broker(ext)
+            stale = [d for d in stale if d not in waiting]
+        for doc_id in stale:
             rec = store.load(doc_id)
             if rec is None:
                 store.delete_document(doc_id)
@@ -138,3 +166,15 @@ def recover_stale(app) -> int:
                 count += 1
                 log.warning("re-enqueued a stale document", extra={"document_id": doc_id})
     return count
+
+
+def _in_broker(ext) -> set[str]:
+    """Documents whose task is in a queue or held by a worker (a Redis broker only)."""
+    settings = ext.settings
+    queues = sorted({DEFAULT_QUEUE} | {a.meta.queue for a in ext.pipeline.analyzers.values() if a.meta.queue})
+    if settings.broker == settings.redis:
+        return queued_document_ids(ext.store.r, queues)
+    if not settings.broker.startswith(("redis://", "rediss://", "unix://")):
+        return set()
+    with redis.Redis.from_url(settings.broker, socket_timeout=5, socket_connect_timeout=2) as client:
+        return queued_document_ids(client, queues)

@@ -17,6 +17,9 @@ from flask import current_app
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "Newsdesk-Signature"
+#: the same for every attempt of one completion (``<document id>.<completion number>``): receivers
+#: deduplicate on it
+DELIVERY_HEADER = "Newsdesk-Delivery-Id"
 
 
 class UnsafeCallback(ValueError):
@@ -62,10 +65,19 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 @shared_task(name="webhook.deliver", bind=True)
-def deliver(self, document_id: str, url: str, attempt: int = 1):
-    """POST the finished document to ``url``; retry with exponential backoff on failure."""
+def deliver(self, document_id: str, url: str, attempt: int = 1, delivery_id: str | None = None):
+    """POST the finished document to ``url``; retry with exponential backoff on failure.
+
+    Attempts are counted in the store, so ``Newsdesk-Delivery-Attempt`` is the real number even
+    when a worker died mid-delivery and the task ran again; a delivered callback is not sent again.
+    """
     ext = current_app.extensions["newsdesk"]
     settings = ext.settings
+    if delivery_id:
+        attempt = ext.store.webhook_attempt(delivery_id)
+        if not attempt:
+            log.info("webhook already delivered", extra={"document_id": document_id, "delivery_id": delivery_id})
+            return
     body = ext.store.body(document_id)
     if body is None:
         return
@@ -75,10 +87,12 @@ def deliver(self, document_id: str, url: str, attempt: int = 1):
         req = urllib.request.Request(url, data=payload, method="POST", headers={
             "Content-Type": "application/json", "User-Agent": "newsdesk-webhook/1",
             SIGNATURE_HEADER: sign(settings.webhook_secret or "", payload, int(time.time())),
-            "Newsdesk-Delivery-Attempt": str(attempt)})
+            "Newsdesk-Delivery-Attempt": str(attempt), DELIVERY_HEADER: delivery_id or document_id})
         with urllib.request.build_opener(_NoRedirect).open(req, timeout=10) as resp:  # nosec B310 (the address guard ran above)
             if resp.status >= 300:
                 raise urllib.error.HTTPError(url, resp.status, "not 2xx", resp.headers, None)
+        if delivery_id:
+            ext.store.webhook_delivered(delivery_id)
         log.info("webhook delivered", extra={"document_id": document_id, "attempt": attempt})
     except UnsafeCallback as exc:
         log.warning("webhook refused: %s", exc, extra={"document_id": document_id})
@@ -88,4 +102,4 @@ def deliver(self, document_id: str, url: str, attempt: int = 1):
             return
         delay = settings.webhook_backoff_seconds * 2 ** (attempt - 1)
         log.warning("webhook failed (%s); retry in %.1f s", exc, delay, extra={"document_id": document_id})
-        deliver.apply_async((document_id, url, attempt + 1), countdown=delay)
+        deliver.apply_async((document_id, url, attempt + 1), {"delivery_id": delivery_id}, countdown=delay)

@@ -49,3 +49,32 @@ def test_data_folder_is_per_user_and_private(tmp_path):
     shared = tmp_path / "planted"
     shared.mkdir(mode=0o755)
     assert stat.S_IMODE(private_dir(shared).stat().st_mode) == 0o700
+
+
+def test_up_restarts_a_dead_worker_and_says_so(tmp_path):
+    """Finding 1: a worker that ended stayed dead and `newsdesk up` did not notice."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
+    env.update(NEWSDESK_DATA_DIR=str(tmp_path / "redis"), NEWSDESK_LOAD_PLUGINS="",
+               NEWSDESK_PLUGIN_MODULES="tests.plugins.faulty", PYTHONPATH=str(ROOT))
+    out = tmp_path / "up.log"
+    with open(out, "wb") as f:
+        proc = subprocess.Popen([sys.executable, "-m", "newsdesk.cli", "up", "--port", str(port)], cwd=ROOT,
+                                env=env, stdout=f, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: requests.get(base + "/readyz", timeout=2).ok, 180, what="newsdesk up ready")
+        worker = next(c for c in psutil.Process(proc.pid).children() if "worker" in c.cmdline())
+        worker.kill()
+        wait_for(lambda: b"worker exited" in out.read_bytes() and b"restarting" in out.read_bytes(), 30,
+                 what="the restart message")
+        wait_for(lambda: requests.get(base + "/readyz", timeout=2).ok, 180, what="a worker again")
+        assert worker.pid not in [c.pid for c in psutil.Process(proc.pid).children()]
+        doc_id = requests.post(base + "/v1/documents", json={"text": "a b c", "analyzers": ["wordcount"]}).json()["id"]
+        assert requests.get(f"{base}/v1/documents/{doc_id}", params={"wait": 30}).json()["status"] == "done"
+    finally:
+        children = psutil.Process(proc.pid).children(recursive=True)
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(60)
+    gone, alive = psutil.wait_procs(children, timeout=30)
+    assert not alive, [p.cmdline() for p in alive]

@@ -4,6 +4,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
+import threading
 import time
 
 from flask import current_app, g, request, url_for
@@ -39,6 +41,8 @@ def _json_body():
         return json.loads(request.get_data())
     except (ValueError, UnicodeDecodeError) as exc:
         raise ProblemError("malformed-json", f"The body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ProblemError("malformed-json", "The JSON body is nested too deeply.") from None
 
 
 def _read_submission() -> dict:
@@ -101,6 +105,10 @@ def _accept(document: dict, deferred: list | None = None) -> dict:
     plan = _plan(wanted)
     _check_callback(callback)
     document = {k: v for k, v in document.items() if v is not None}
+    limit = ext.settings.max_text_chars
+    if len(document["text"]) > limit:
+        raise ProblemError("payload-too-large", f"The text has {len(document['text'])} characters; this "
+                           f"deployment analyzes at most {limit} (NEWSDESK_MAX_TEXT_CHARS).", max_text_chars=limit)
     digest = hashlib.sha256(document["text"].encode()).hexdigest()
     try:
         if dedupe:
@@ -179,9 +187,12 @@ def _cursor(value):
     if value is None:
         return None
     try:
-        return float(value)
+        cursor = float(value)
     except ValueError:
-        raise ProblemError("validation", "The cursor is not valid.", errors={"cursor": ["Not a valid cursor."]}) from None
+        cursor = math.nan
+    if not math.isfinite(cursor):  # nan and inf are floats, but no position in the index
+        raise ProblemError("validation", "The cursor is not valid.", errors={"cursor": ["Not a valid cursor."]})
+    return cursor
 
 
 @blp.route("/documents")
@@ -233,22 +244,43 @@ class WaitArgs(Schema):
                         metadata={"description": "Hold up to this many seconds (max 60) for completion"})
 
 
+_waiting: dict[int, threading.BoundedSemaphore] = {}  # per process: the ?wait requests holding a thread
+
+
+def _wait_slot() -> threading.BoundedSemaphore:
+    limit = _ext().settings.max_waiting
+    return _waiting.setdefault(limit, threading.BoundedSemaphore(limit))
+
+
 @blp.route("/documents/<doc_id>")
 class Document(MethodView):
     @blp.arguments(WaitArgs, location="query")
     @blp.response(200, DocumentOut)
     @blp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM, description="Unknown document")
+    @blp.alt_response(429, schema=ProblemSchema, content_type=PROBLEM,
+                      description="Too many requests are already waiting (NEWSDESK_MAX_WAITING per process)")
     def get(self, args, doc_id):
         """The document, its overall status and the merged analysis (one section per analyzer)."""
         store = _ext().store
-        deadline = time.monotonic() + args["wait"]
-        while True:
-            body = store.body(doc_id)
-            if body is None:
-                raise ProblemError("document-not-found", f"No document with id {doc_id!r}.")
-            if body["status"] in FINISHED or time.monotonic() >= deadline:
-                break
-            time.sleep(0.05)
+        body = store.body(doc_id)
+        if body is None:
+            raise ProblemError("document-not-found", f"No document with id {doc_id!r}.")
+        if args["wait"] and body["status"] not in FINISHED:
+            # a wait holds a request thread: only a few at once, so other requests and the
+            # health probes always find a free thread
+            slot = _wait_slot()
+            if not slot.acquire(blocking=False):
+                raise ProblemError("too-many-waiting", "Too many requests are waiting for documents; poll "
+                                   "without ?wait or retry later.", headers={"Retry-After": "1"})
+            try:
+                deadline = time.monotonic() + args["wait"]
+                while body["status"] not in FINISHED and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                    body = store.body(doc_id)
+                    if body is None:
+                        raise ProblemError("document-not-found", f"No document with id {doc_id!r}.")
+            finally:
+                slot.release()
         body["links"] = {"self": url_for("documents.Document", doc_id=doc_id)}
         return body
 
