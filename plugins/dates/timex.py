@@ -280,9 +280,9 @@ class Ctx:
             return "future"
         if tok.tag_ in ("VB", "VBG") and not words - {"to"} and tok.head is not tok:
             # an infinitive or participle takes its time from the verb that governs it
-            head = tok.head
-            while head.pos_ not in ("VERB", "AUX") and head.head is not head:
-                head = head.head
+            # the nearest verb above it (spaCy makes a new Token object on every access, so only
+            # the index tells the root: ``head.head is not head`` never ended a walk at a noun root)
+            head = next((a for a in tok.ancestors if a.pos_ in ("VERB", "AUX")), tok.head)
             if head.pos_ in ("VERB", "AUX") and head is not tok:
                 head_tense = self._verb_tense(head)
                 if "to" in words and (head_tense in ("present", "future") or head.lemma_ in PLAN_VERBS):

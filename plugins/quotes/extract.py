@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import bisect
-
 import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 
 from .marks import DOUBLE_RE, PLAIN_DOUBLE_RE, QuoteSpan, double_quote_spans, single_quote_spans
@@ -155,8 +155,10 @@ def _misattached_subject(verb):
     if verb.i == 0 or verb.dep_ != "ROOT":
         return None
     t = verb.doc[verb.i - 1]
-    while t.head.i < verb.i and t.head.i != t.i and t.dep_ != "appos":
-        t = t.head
+    for up in t.ancestors:  # up to the apposition, staying before the verb
+        if up.i >= verb.i or t.dep_ == "appos":
+            break
+        t = up
     if t.dep_ == "appos" and t.right_edge.i == verb.i - 1 and t.pos_ in ("NOUN", "PROPN") \
             and plausible_source(t):
         return t
@@ -585,9 +587,12 @@ def _frame_speaker(doc, last, verb):
     if any(t.is_alpha for t in between):
         return between.root
     after = next((t for t in doc[verb.i + 1:verb.sent.end] if t.pos_ in ("PROPN", "NOUN", "PRON")), None)
-    while after is not None and after.head.i != verb.i and after.head.pos_ in ("PROPN", "NOUN") \
-            and after.head.i > verb.i:
-        after = after.head
+    if after is None:
+        return None
+    for up in after.ancestors:  # the noun phrase's head, ending at the verb or at the root
+        if up.i == verb.i or up.pos_ not in ("PROPN", "NOUN") or up.i < verb.i:
+            break
+        after = up
     return after
 
 
@@ -944,16 +949,13 @@ def speaker_candidates(att: Attribution) -> list:
 def _relation(cue, t) -> list[str]:
     """How ``t`` hangs off the cue: its subject, an ancestor's subject (and how far up), an agent..."""
     feats = []
-    v, depth = cue, 0
-    while depth < 5:
+    chain = [cue, *islice(cue.ancestors, 4)]  # the cue and its heads, at most five
+    for depth, v in enumerate(chain):
         if t.head.i == v.i and t.i != v.i:
             feats.append(f"child{min(depth, 3)}={t.dep_}")
             break
-        if v.head.i == v.i:
-            break
-        if depth == 0:
+        if depth == 0 and len(chain) > 1:
             feats.append(f"up={v.dep_}")
-        v, depth = v.head, depth + 1
     if t.head.i == t.i or t.i in {a.i for a in cue.ancestors}:
         feats.append("ancestor")
     if t.dep_ == "pobj" and t.head.dep_ == "agent":

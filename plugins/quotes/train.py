@@ -94,7 +94,7 @@ def fit(rows: list[tuple[list[str], int]], c: float) -> dict:
 
 def evaluate(docs, records) -> dict:
     """The eval command's figures (speaker mentions only, no entity linking) on parsed ``docs``."""
-    from . import build_quotes
+    from .build import build_quotes
 
     c: Counter = Counter()
     for doc, rec in zip(docs, records):

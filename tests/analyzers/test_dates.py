@@ -359,3 +359,5 @@ def test_eval_smoke():
     figures = json.loads(result.output.strip().splitlines()[-1])
     assert figures["documents"] == 5 and figures["gold_timex"] > 0
     assert figures["relaxed_f1"] > 0.6 and 0 <= figures["value_f1"] <= figures["relaxed_f1"]
+    assert 0 < figures["p99_ms_per_doc"] <= figures["max_ms_per_doc"]
+    assert "slowest: " in result.output

@@ -205,6 +205,8 @@ def test_eval_smoke_on_five_documents():
     assert figures["documents"] == 5
     assert set(figures["per_type"]) == {"PER", "ORG", "LOC"}
     assert figures["micro_f1"] > figures["baseline_micro_f1"]
+    assert 0 < figures["p99_ms_per_doc"] <= figures["max_ms_per_doc"]
+    assert "slowest: " in result.output
 
 
 def test_glued_sentence_opening_is_not_a_name(run):

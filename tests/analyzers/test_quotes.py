@@ -248,6 +248,19 @@ def test_eval_command_smoke():
                 "baseline_direct_f1", "baseline_attribution_accuracy"):
         assert 0.0 <= last[key] <= 1.0
     assert last["documents"] == 3 and last["overall_f1"] > 0.3
+    assert 0 < last["p99_ms_per_doc"] <= last["max_ms_per_doc"]
+    assert "slowest: " in result.output
+
+
+@pytest.mark.skipif(not DEV.exists(), reason=f"PolNeAR dev data not found at {DEV} (set NEWSDESK_DEV_DATA)")
+def test_eval_parts_split_the_file():
+    from newsdesk import in_check_part
+    from newsdesk_quotes.evaluate import read_gold
+
+    everything = read_gold(str(DEV), None)
+    check, tune = read_gold(str(DEV), None, "check"), read_gold(str(DEV), None, "tune")
+    assert check and tune and len(check) + len(tune) == len(everything)
+    assert all(in_check_part(r["doc_id"]) for r in check) and not any(in_check_part(r["doc_id"]) for r in tune)
 
 
 def test_speaker_in_following_sentence(analyze):

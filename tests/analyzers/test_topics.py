@@ -177,6 +177,8 @@ def test_eval_smoke(tmp_path):
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output.strip().splitlines()[-1])
     assert figures["documents"] == 5 and figures["topics_ms_per_doc"] > 0
+    assert figures["topics_ms_per_doc"] <= figures["p99_ms_per_doc"] <= figures["max_ms_per_doc"]
+    assert "slowest: " in result.output
     for key in ("accuracy_at_1", "macro_f1", "baseline_accuracy_at_1", "baseline_macro_f1"):
         assert 0.0 <= figures[key] <= 1.0
 
