@@ -47,31 +47,36 @@ def authenticate(token: str) -> dict | None:
     return record
 
 
-def init_app(app: Flask) -> None:
-    settings = app.extensions["newsdesk"].settings
+def check(scope: str) -> None:
+    """Require an API key with ``scope`` (when keys are on) and apply the rate limit; the key's
+    record goes to ``g.api_key``. Routes outside ``/v1/`` that serve data (the page's analysis
+    fragment) call it themselves."""
+    settings = current_app.extensions["newsdesk"].settings
+    if settings.auth:
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            raise ProblemError("unauthorized", "Send an API key as 'Authorization: Bearer <key>'.",
+                               headers={"WWW-Authenticate": 'Bearer realm="newsdesk"'})
+        key = authenticate(header[7:].strip())
+        if key is None:
+            raise ProblemError("unauthorized", "The API key is not valid.",
+                               headers={"WWW-Authenticate": 'Bearer realm="newsdesk", error="invalid_token"'})
+        if scope not in key["scopes"] and "admin" not in key["scopes"]:
+            raise ProblemError("forbidden", f"This key lacks the '{scope}' scope.", required_scope=scope)
+        g.api_key = key
+    limit = (g.api_key or {}).get("rate_limit") or settings.rate_limit_per_minute
+    if limit:
+        who = g.api_key["id"] if g.api_key else f"ip:{request.remote_addr}"
+        wait = current_app.extensions["newsdesk"].store.hit_rate_limit(who, limit)
+        if wait:
+            raise ProblemError("rate-limited", f"More than {limit} requests per minute.",
+                               headers={"Retry-After": str(wait)})
 
+
+def init_app(app: Flask) -> None:
     @app.before_request
     def check_key():
         g.api_key = None
         scope = required_scope(request.method, request.path)
-        if scope is None:
-            return
-        if settings.auth:
-            header = request.headers.get("Authorization", "")
-            if not header.startswith("Bearer "):
-                raise ProblemError("unauthorized", "Send an API key as 'Authorization: Bearer <key>'.",
-                                   headers={"WWW-Authenticate": 'Bearer realm="newsdesk"'})
-            key = authenticate(header[7:].strip())
-            if key is None:
-                raise ProblemError("unauthorized", "The API key is not valid.",
-                                   headers={"WWW-Authenticate": 'Bearer realm="newsdesk", error="invalid_token"'})
-            if scope not in key["scopes"] and "admin" not in key["scopes"]:
-                raise ProblemError("forbidden", f"This key lacks the '{scope}' scope.", required_scope=scope)
-            g.api_key = key
-        limit = (g.api_key or {}).get("rate_limit") or settings.rate_limit_per_minute
-        if limit:
-            who = g.api_key["id"] if g.api_key else f"ip:{request.remote_addr}"
-            wait = app.extensions["newsdesk"].store.hit_rate_limit(who, limit)
-            if wait:
-                raise ProblemError("rate-limited", f"More than {limit} requests per minute.",
-                                   headers={"Retry-After": str(wait)})
+        if scope is not None:
+            check(scope)

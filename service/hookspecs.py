@@ -65,3 +65,13 @@ def register_commands(cli):
     training commands: ``cli.commands["eval"].add_command(command, name="<analyzer>")``. Import
     heavy modules inside the command, not here: this runs on every ``newsdesk`` invocation.
     """
+
+
+@hookspec(firstresult=True)
+def section_view(name, result, document):
+    """Return a :class:`newsdesk.SectionView` showing analyzer ``name``'s ``result`` on the page.
+
+    ``result`` is the section's output (only finished sections are shown this way), ``document``
+    the stored document dict (``text``, ``title``, ...). Return ``None`` for analyzers that are not
+    yours. The host's fallback (``trylast``) shows the result as JSON.
+    """
