@@ -9,8 +9,9 @@ from celery import Celery, Task
 from celery.signals import worker_process_init, worker_ready
 from flask import Flask
 
-log = logging.getLogger(__name__)
+from .config import DEFAULT_QUEUE
 
+log = logging.getLogger(__name__)
 
 
 def celery_init_app(app: Flask) -> Celery:

@@ -59,7 +59,7 @@ def _threshold(config: dict) -> int:
     return value
 
 
-@analyzer("readability", version="1.0", contract="1.0", requires=["parse"], output_schema=Output,
+@analyzer("readability", version="1.0", contract="2.0", requires=["parse"], output_schema=Output,
           default_config={"long_sentence_words": 30})
 def readability(document: dict, context) -> dict:
     """Flesch reading ease, Flesch-Kincaid grade, sentence and word counts."""
