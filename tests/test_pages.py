@@ -93,7 +93,7 @@ def test_paste_a_seed_and_see_its_analysis(api, page, tmp_path_factory):
     page.goto(api + "/")
     page.fill("#text", text)
     start = time.monotonic()
-    page.click("button[type=submit]")
+    page.click("#submit-form button[type=submit]")
     page.wait_for_url(re.compile(r".*/documents/[^/]+$"))
     assert wait_loaded(page) == "done"
     elapsed = time.monotonic() - start
@@ -166,10 +166,13 @@ def test_paste_a_seed_and_see_its_analysis(api, page, tmp_path_factory):
     # a third-party section (the fixture plugin's wordcount) is shown as its JSON
     assert '"words"' in page.locator("#section-wordcount pre.json").inner_text()
 
-    out = tmp_path_factory.mktemp("screenshots") / "newsdesk-ui.png"
-    page.screenshot(path=str(out), full_page=True)
-    shutil.copyfile(out, SCREENSHOT_COPY)
-    print(f"screenshot: {out} (copied to {SCREENSHOT_COPY})")
+    out = tmp_path_factory.mktemp("screenshots")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(out / "newsdesk-ui.png"))
+    page.screenshot(path=str(out / "newsdesk-ui-full.png"), full_page=True)
+    shutil.copyfile(out / "newsdesk-ui.png", SCREENSHOT_COPY)
+    shutil.copyfile(out / "newsdesk-ui-full.png", SCREENSHOT_COPY.with_name("newsdesk-ui-full.png"))
+    print(f"screenshots: {out}/newsdesk-ui.png and newsdesk-ui-full.png (copied to /tmp)")
 
 
 def test_status_is_shown_until_the_document_is_done(api, page, submit):
