@@ -50,19 +50,23 @@ def _view(name: str, result, document: dict) -> SectionView:
 
 @bp.get("/documents/<doc_id>/analysis")
 def analysis(doc_id):
-    """The analysis as an HTML fragment; ``?wait=N`` (at most 10 s) holds until it has finished."""
+    """The analysis as an HTML fragment. ``?wait=N`` (at most 10 s) holds the answer until the
+    document has finished or, with ``&seen=K``, until more than K sections have finished, so the
+    page shows each section as soon as it is stored."""
     auth.check("read")
     try:
         wait = min(max(float(request.args.get("wait", 0)), 0.0), 10.0)
+        seen = int(request.args.get("seen", -1))
     except ValueError:
-        wait = 0.0
+        wait, seen = 0.0, -1
     store = _ext().store
     deadline = time.monotonic() + wait
     while True:
         body = store.body(doc_id)
         if body is None:
             return render_template("pages/missing.html", doc_id=doc_id), 404
-        if body["status"] in FINISHED or time.monotonic() >= deadline:
+        count = sum(1 for s in body["analysis"].values() if s.get("status") in ("done", "failed"))
+        if body["status"] in FINISHED or count > seen >= 0 or time.monotonic() >= deadline:
             break
         time.sleep(0.1)
     document = body["document"]
@@ -80,7 +84,6 @@ def analysis(doc_id):
         elif section.get("error") is not None:
             entry["error_json"] = json.dumps(section["error"], ensure_ascii=False, indent=2)
         sections.append(entry)
-    finished = sum(1 for s in sections if s["section"].get("status") in ("done", "failed"))
     return render_template("pages/analysis.html", body=body, document=document, sections=sections,
                            text_html=render_text(text, marks), css=Markup("\n".join(css)),
-                           finished=body["status"] in FINISHED, count=finished)
+                           finished=body["status"] in FINISHED, count=count)

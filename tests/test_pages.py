@@ -176,11 +176,20 @@ def test_paste_a_seed_and_see_its_analysis(api, page, tmp_path_factory):
 
 
 def test_status_is_shown_until_the_document_is_done(api, page, submit):
-    doc_id = submit({"text": "Angela Merkel spoke in Berlin on Monday.", "analyzers": ["wordcount", "dates"]})["id"]
+    """The page shows "queued"/"running" with the sections finished so far, then the result."""
+    page.add_init_script("""
+        window.statuses = [];
+        document.addEventListener("DOMContentLoaded", function () {
+          var el = document.getElementById("doc-status");
+          new MutationObserver(function () { window.statuses.push(el.textContent); })
+            .observe(el, {childList: true, characterData: true, subtree: true});
+        });""")
+    doc_id = submit({"text": SEED.read_text()})["id"]
     page.goto(f"{api}/documents/{doc_id}")
-    seen = page.locator("#doc-status")
     assert wait_loaded(page) == "done"
-    assert seen.inner_text().startswith("Analysis done")
+    statuses = page.evaluate("window.statuses")
+    assert re.match(r"Status: (queued|running) \(\d+ of \d+ sections finished\)", statuses[0]), statuses
+    assert statuses[-1].startswith("Analysis done"), statuses
 
 
 def test_open_a_stored_document_by_id_with_the_keyboard(api, page, submit, finished):

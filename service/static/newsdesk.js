@@ -99,8 +99,11 @@
     var docStatus = document.getElementById("doc-status");
     var id = target.dataset.id;
     var started = Date.now();
+    var seen = -1; // sections finished so far: the server answers as soon as another one finishes
     var poll = function () {
-      call(base + "/documents/" + encodeURIComponent(id) + "/analysis?wait=2", {}, poll).then(function (r) {
+      var url = base + "/documents/" + encodeURIComponent(id) + "/analysis" +
+        (seen < 0 ? "" : "?wait=5&seen=" + seen);
+      call(url, {}, poll).then(function (r) {
         if (!r) { docStatus.textContent = "Waiting for an API key."; return; }
         return r.text().then(function (html) {
           if (r.status !== 200 && r.status !== 404) {
@@ -117,9 +120,10 @@
             body.dataset.loaded = state;
             body.dataset.elapsedMs = String(Date.now() - started);
           } else {
+            seen = Number(root.dataset.count);
             docStatus.textContent = "Status: " + state + " (" + root.dataset.count + " of " +
               root.dataset.total + " sections finished)…";
-            window.setTimeout(poll, 250);
+            window.setTimeout(poll, 50);
           }
         });
       }).catch(function (err) {
