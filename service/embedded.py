@@ -110,7 +110,8 @@ def run_embedded(host: str, port: int) -> None:
         procs.append(subprocess.Popen([*exe, "worker"], env=env, start_new_session=True))
         procs.append(subprocess.Popen([*exe, "serve", "--host", host, "--port", str(port)], env=env,
                                       start_new_session=True))
-        print(f"newsdesk: API on http://{host}:{port} — Ctrl-C stops everything", file=sys.stderr)
+        print(f"newsdesk: open http://{host}:{port}/ in a browser (the API is under /v1/) — Ctrl-C stops everything",
+              file=sys.stderr)
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
