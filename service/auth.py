@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 
 from flask import Flask, current_app, g, request
@@ -10,7 +11,10 @@ from flask import Flask, current_app, g, request
 from .errors import ProblemError
 
 SCOPES = ("read", "write", "admin")
-PUBLIC = {"/healthz", "/readyz", "/metrics", "/v1/openapi.json"}
+PUBLIC = {"/healthz", "/readyz", "/metrics", "/v1/openapi.json", "/"}
+#: The page's shell for one document: it holds no data (its script asks for a key, then reads
+#: ``/documents/<id>/analysis``, which needs ``read`` like the API).
+PAGE_SHELL = re.compile(r"/documents/[^/]+")
 
 
 def digest(token: str) -> str:
@@ -29,7 +33,9 @@ def new_key(store, name: str, scopes: list[str], rate_limit: int = 0) -> tuple[s
 
 
 def required_scope(method: str, path: str) -> str | None:
-    if path in PUBLIC or path.startswith("/v1/docs") or not path.startswith("/v1/"):
+    if path in PUBLIC or path.startswith("/v1/docs") or PAGE_SHELL.fullmatch(path):
+        return None
+    if not path.startswith(("/v1/", "/documents/")):
         return None
     if method in ("GET", "HEAD", "OPTIONS"):
         return "read"
@@ -47,36 +53,31 @@ def authenticate(token: str) -> dict | None:
     return record
 
 
-def check(scope: str) -> None:
-    """Require an API key with ``scope`` (when keys are on) and apply the rate limit; the key's
-    record goes to ``g.api_key``. Routes outside ``/v1/`` that serve data (the page's analysis
-    fragment) call it themselves."""
-    settings = current_app.extensions["newsdesk"].settings
-    if settings.auth:
-        header = request.headers.get("Authorization", "")
-        if not header.startswith("Bearer "):
-            raise ProblemError("unauthorized", "Send an API key as 'Authorization: Bearer <key>'.",
-                               headers={"WWW-Authenticate": 'Bearer realm="newsdesk"'})
-        key = authenticate(header[7:].strip())
-        if key is None:
-            raise ProblemError("unauthorized", "The API key is not valid.",
-                               headers={"WWW-Authenticate": 'Bearer realm="newsdesk", error="invalid_token"'})
-        if scope not in key["scopes"] and "admin" not in key["scopes"]:
-            raise ProblemError("forbidden", f"This key lacks the '{scope}' scope.", required_scope=scope)
-        g.api_key = key
-    limit = (g.api_key or {}).get("rate_limit") or settings.rate_limit_per_minute
-    if limit:
-        who = g.api_key["id"] if g.api_key else f"ip:{request.remote_addr}"
-        wait = current_app.extensions["newsdesk"].store.hit_rate_limit(who, limit)
-        if wait:
-            raise ProblemError("rate-limited", f"More than {limit} requests per minute.",
-                               headers={"Retry-After": str(wait)})
-
-
 def init_app(app: Flask) -> None:
+    settings = app.extensions["newsdesk"].settings
+
     @app.before_request
     def check_key():
         g.api_key = None
         scope = required_scope(request.method, request.path)
-        if scope is not None:
-            check(scope)
+        if scope is None:
+            return
+        if settings.auth:
+            header = request.headers.get("Authorization", "")
+            if not header.startswith("Bearer "):
+                raise ProblemError("unauthorized", "Send an API key as 'Authorization: Bearer <key>'.",
+                                   headers={"WWW-Authenticate": 'Bearer realm="newsdesk"'})
+            key = authenticate(header[7:].strip())
+            if key is None:
+                raise ProblemError("unauthorized", "The API key is not valid.",
+                                   headers={"WWW-Authenticate": 'Bearer realm="newsdesk", error="invalid_token"'})
+            if scope not in key["scopes"] and "admin" not in key["scopes"]:
+                raise ProblemError("forbidden", f"This key lacks the '{scope}' scope.", required_scope=scope)
+            g.api_key = key
+        limit = (g.api_key or {}).get("rate_limit") or settings.rate_limit_per_minute
+        if limit:
+            who = g.api_key["id"] if g.api_key else f"ip:{request.remote_addr}"
+            wait = app.extensions["newsdesk"].store.hit_rate_limit(who, limit)
+            if wait:
+                raise ProblemError("rate-limited", f"More than {limit} requests per minute.",
+                                   headers={"Retry-After": str(wait)})

@@ -32,7 +32,7 @@ def test_marks_nest_and_crossing_marks_are_split():
     html = render_text(text, [Mark(0, 11, "ent", tag="PER", href="#e1", id="e1-m0"),
                               Mark(6, 24, "quote", tag="direct", id="q0"),  # crosses the first
                               Mark(18, 24, "ent", tag="LOC", href="#e2")])
-    assert html == ('<a href="#e1" class="mark ent" id="e1-m0">Ivica <mark class="mark quote" id="q0">Dacic'
+    assert html == ('<a href="#e1" class="mark ent" id="e1-m0">Ivica <mark class="mark quote" id="q0" tabindex="-1">Dacic'
                     '</mark><span class="tag">PER</span></a><mark class="mark quote"> said: '
                     '<a href="#e2" class="mark ent">Serbia<span class="tag">LOC</span></a>'
                     '<span class="tag">direct</span></mark> is neutral.')
@@ -51,6 +51,10 @@ def test_shell_pages_need_no_key_but_the_analysis_does(secured_api):
     assert requests.get(base + "/static/newsdesk.js", timeout=10).status_code == 200
     r = requests.get(base + "/documents/nope/analysis", timeout=10)
     assert r.status_code == 401 and r.headers["Content-Type"].startswith("application/problem+json")
+    assert requests.get(base + "/documents/nope", timeout=10).status_code == 200  # the shell
+    # behind a gateway that strips its own prefix and says so, links carry both prefixes
+    r = requests.get(base + "/", headers={"X-Forwarded-Prefix": "/gw"}, timeout=10)
+    assert 'data-base="/gw/newsdesk"' in r.text and 'href="/gw/newsdesk/static/newsdesk.css"' in r.text
 
 
 # -- in the browser ------------------------------------------------------------------------------
@@ -251,11 +255,15 @@ def test_with_keys_under_the_gateway_prefix(secured_api, page):
     base = secured_api["base"] + "/newsdesk"
     key = make_key(secured_api["env"], "read", "write")["key"]
     page.goto(base + "/")
+    page.wait_for_selector("#key-form:not([hidden])")  # keys are on: the page asks first
+    page.fill("#key", "nd_00000000_wrong")
+    page.press("#key", "Enter")
     page.fill("#text", "Jens Stoltenberg said on Wednesday that NATO is ready.")
     page.click("#submit-form button[type=submit]")
-    page.wait_for_selector("#key-form:not([hidden])")
+    page.wait_for_selector("#key-form:not([hidden])")  # the wrong key is refused: asked again
+    assert "not valid" in page.locator("#key-message").inner_text()
     page.fill("#key", key)
-    page.press("#key", "Enter")  # submits the key, then the article
+    page.press("#key", "Enter")  # takes the key, then submits the article
     page.wait_for_url(re.compile(r".*/newsdesk/documents/[^/]+$"))
     assert wait_loaded(page) in ("done", "partial")
     assert page.locator(".text a.mark.ent").count() >= 1

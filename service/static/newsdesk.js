@@ -32,6 +32,10 @@
     document.getElementById("key-message").textContent = "Key forgotten. Enter a key to continue.";
   });
 
+  if (body.dataset.auth === "1" && !key() && document.getElementById("submit-form")) {
+    askKey("", null); // keys are on: ask before the first submission
+  }
+
   // 401/403 answers ask for a key, then retry; other answers go to the caller
   function call(url, options, retry) {
     options = options || {};
