@@ -141,9 +141,11 @@ def test_paste_a_seed_and_see_its_analysis(api, page, tmp_path_factory):
             link = info.locator(f'a[href="#entity-{q["speaker"]["entity_id"]}"]')
             assert link.count() == 1
             assert page.locator(f'[id="entity-{q["speaker"]["entity_id"]}"]').count() == 1
-    dacic = [q for q in quotes if (q["speaker"] or {}).get("entity_name") == "Ivica Dacic"]
-    assert dacic and "Ivica Dacic" in page.locator("#quote-0").locator(".tag").last.inner_text() \
-        or any("Ivica Dacic" in page.locator(f"#quote-{i}-info").inner_text() for i in range(len(quotes)))
+    dacic = [i for i, q in enumerate(quotes) if (q["speaker"] or {}).get("entity_name") == "Ivica Dacic"]
+    assert dacic, "the seed's direct quote is Ivica Dacic's"
+    for i in dacic:
+        assert page.locator(f"#quote-{i}-info a[href^='#entity-']").inner_text() == "Ivica Dacic"
+    assert page.locator(".text .tag", has_text=f"{quotes[dacic[0]]['type']} quote: Ivica Dacic").count() >= 1
 
     # dates: each temporal expression marked with its value; the publication date and its evidence
     timexes = analysis["dates"]["timexes"]
