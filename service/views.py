@@ -15,7 +15,7 @@ class Mark:
     ``start``/``end`` are character offsets into ``document.text``; ``kind`` holds CSS classes
     (the plugin's ``css`` styles them); ``tag`` is a short visible label shown after the marked
     text, so colour is never the only cue; ``title`` a longer description (tooltip); ``href`` makes
-    the mark a link (e.g. ``"#entity-3"`` to a record in the plugin's panel); ``id`` an anchor
+    the mark a link (e.g. ``"#readability-3"`` to an element of the plugin's panel); ``id`` an anchor
     the panel can link back to.
     """
 
