@@ -4,13 +4,14 @@ from .devdata import dev_data
 from .evaluation import in_check_part, progress, tail_figures, timing, timing_line
 from .hookspecs import CONTRACT_VERSION, hookimpl
 
-__all__ = ["Analyzer", "AnalyzerMeta", "CONTRACT_VERSION", "Context", "Facet", "Settings", "SettingsError", "Term", "analyze_documents", "analyzer",
+__all__ = ["Analyzer", "AnalyzerMeta", "CONTRACT_VERSION", "Context", "Facet", "Mark", "SectionView", "Settings", "SettingsError", "Term", "analyze_documents", "analyzer",
            "create_app", "dev_data", "hookimpl", "in_check_part", "in_process_pipeline", "load_nlp", "parse_cached",
            "progress", "tail_figures", "timing", "timing_line"]
 
 #: Imported when first used: Flask, Celery and spaCy are not needed by every process that imports us.
 _LAZY = {"create_app": "app", "Settings": "config", "SettingsError": "config", "in_process_pipeline": "cli", "analyze_documents": "cli",
-         "load_nlp": "pipeline", "parse_cached": "pipeline"}
+         "load_nlp": "pipeline", "parse_cached": "pipeline",
+         "Mark": "views", "SectionView": "views"}
 
 
 def __getattr__(name):

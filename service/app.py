@@ -112,6 +112,9 @@ def create_app(test_config: Mapping[str, str] | None = None, role: str = "api") 
     for blp in (documents_blp, analyzers_blp, health_blp):
         api.register_blueprint(blp)
     _document_plugins(api, host)
+    from .pages import bp as pages_bp
+
+    app.register_blueprint(pages_bp)  # the page (HTML, not part of the API's OpenAPI document)
 
     @app.before_request
     def take_request_id():

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 
 from flask import Flask, current_app, g, request
@@ -10,7 +11,10 @@ from flask import Flask, current_app, g, request
 from .errors import ProblemError
 
 SCOPES = ("read", "write", "admin")
-PUBLIC = {"/healthz", "/readyz", "/metrics", "/v1/openapi.json"}
+PUBLIC = {"/healthz", "/readyz", "/metrics", "/v1/openapi.json", "/"}
+#: The page's shell for one document: it holds no data (its script asks for a key, then reads
+#: ``/documents/<id>/analysis``, which needs ``read`` like the API).
+PAGE_SHELL = re.compile(r"/documents/[^/]+")
 
 
 def digest(token: str) -> str:
@@ -29,7 +33,9 @@ def new_key(store, name: str, scopes: list[str], rate_limit: int = 0) -> tuple[s
 
 
 def required_scope(method: str, path: str) -> str | None:
-    if path in PUBLIC or path.startswith("/v1/docs") or not path.startswith("/v1/"):
+    if path in PUBLIC or path.startswith("/v1/docs") or PAGE_SHELL.fullmatch(path):
+        return None
+    if not path.startswith(("/v1/", "/documents/")):
         return None
     if method in ("GET", "HEAD", "OPTIONS"):
         return "read"

@@ -138,7 +138,8 @@ def run_embedded(host: str, port: int) -> None:
                                                  start_new_session=True)
         procs["worker"] = starts["worker"]()
         procs["API"] = starts["API"]()
-        print(f"newsdesk: API on http://{host}:{port} — Ctrl-C stops everything", file=sys.stderr)
+        print(f"newsdesk: open http://{host}:{port}/ in a browser (the API is under /v1/) — Ctrl-C stops everything",
+              file=sys.stderr)
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
         supervise(procs, starts)
     except KeyboardInterrupt:

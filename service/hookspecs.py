@@ -6,8 +6,8 @@ arguments, so arguments can be added later without breaking plugins.
 import pluggy
 
 #: Version of the plugin contract. A plugin built for another major version is refused.
-#: 2.0: the host is imported as ``newsdesk`` (was ``service``); hooks ``register_facets`` and
-#: ``register_commands``; ``@analyzer(config_schema=...)`` and settings checked at start-up.
+#: 2.0: the host is imported as ``newsdesk`` (was ``service``); hooks ``register_facets``,
+#: ``register_commands`` and ``section_view``; ``@analyzer(config_schema=...)`` and settings checked at start-up.
 #: 1.1: ``@analyzer(opt_in=True)``. 1.0: the first contract.
 CONTRACT_VERSION = "2.0"
 
@@ -64,4 +64,14 @@ def register_commands(cli):
     ``cli`` is the root group; its ``eval`` and ``train`` groups take an analyzer's evaluation and
     training commands: ``cli.commands["eval"].add_command(command, name="<analyzer>")``. Import
     heavy modules inside the command, not here: this runs on every ``newsdesk`` invocation.
+    """
+
+
+@hookspec(firstresult=True)
+def section_view(name, result, document):
+    """Return a :class:`newsdesk.SectionView` showing analyzer ``name``'s ``result`` on the page.
+
+    ``result`` is the section's output (only finished sections are shown this way), ``document``
+    the stored document dict (``text``, ``title``, ...). Return ``None`` for analyzers that are not
+    yours. The host's fallback (``trylast``) shows the result as JSON.
     """

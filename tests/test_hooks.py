@@ -113,3 +113,21 @@ def test_hook_register_commands():
     assert out.returncode == 0, out.stderr
     for name in ("dates", "entities", "quotes", "topics"):  # each built-in adds its own
         assert name in out.stdout
+
+
+def test_hook_section_view():
+    """A plugin shows its own sections; anything else falls back to the host's JSON view."""
+    from newsdesk import Mark, SectionView
+
+    class Shower:
+        @hookspecs.hookimpl
+        def section_view(name, result, document):
+            if name != "wordcount":
+                return None
+            return SectionView(html=f"<p>{result['words']} words</p>", marks=[Mark(0, len(document["text"]), "wc")])
+
+    host = _host_with(Shower)
+    mine = host.pm.hook.section_view(name="wordcount", result={"words": 3}, document={"text": "a b c"})
+    assert mine.html == "<p>3 words</p>" and mine.marks == [Mark(0, 5, "wc")]
+    other = host.pm.hook.section_view(name="raiser", result={"words": 1}, document={"text": "x"})
+    assert isinstance(other, SectionView) and "&#34;words&#34;: 1" in other.html and not other.marks  # escaped JSON

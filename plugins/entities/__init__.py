@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 from newsdesk import Facet, Term, analyzer, hookimpl
 
 from .lexicon import lexicon
+from .view import section_view  # noqa: F401  (a hook: how the page shows this section)
 from .records import acronym_mentions, cluster, mentions_of, record
 from .spans import (assign_roles, candidate_spans, gazetteer, headlines, people, places, repair,
                              trained_ner)

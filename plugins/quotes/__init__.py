@@ -9,6 +9,7 @@ from newsdesk import Facet, analyzer, hookimpl
 
 from .build import build_quotes
 from .extract import lexicon
+from .view import section_view  # noqa: F401  (a hook: how the page shows this section)
 
 log = logging.getLogger(__name__)
 

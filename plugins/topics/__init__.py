@@ -17,6 +17,7 @@ from marshmallow import Schema, fields, validate
 from newsdesk import Facet, analyzer, hookimpl
 
 from .encoder import encoder_text
+from .view import section_view  # noqa: F401  (a hook: how the page shows this section)
 
 log = logging.getLogger(__name__)
 
