@@ -38,7 +38,6 @@ def test_every_route_is_503_with_retry_after_when_redis_is_unreachable():
         ("delete", "/v1/documents/abc", {}),
         ("post", "/v1/documents/abc/reanalyze", {"json": {}}),
         ("get", "/v1/batches/abc", {}),
-        ("get", "/v1/facets/entity?q=nat", {}),
         ("get", "/readyz", {}),
     ]
     for method, path, kwargs in calls:
