@@ -185,6 +185,7 @@ def quantize_int8(source: Path, target: Path, block_size: int = BLOCK_SIZE,
     from onnxruntime.quantization.matmul_nbits_quantizer import (DefaultWeightOnlyQuantConfig,
                                                                  MatMulNBitsQuantizer)
 
+    logging.getLogger("onnxruntime.quantization.matmul_nbits_quantizer").setLevel(logging.WARNING)  # a line per node
     graph = onnx.load(str(source))
     quantize_embeddings(graph)
     config = DefaultWeightOnlyQuantConfig(block_size=block_size, is_symmetric=True, bits=8,

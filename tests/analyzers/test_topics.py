@@ -314,3 +314,36 @@ def test_onnx_encoder_gives_the_training_time_probabilities(tmp_path):
     export(torch_encoder, tmp_path, quantize=False)
     plain = Encoder(tmp_path / "encoder.onnx", tmp_path / "tokenizer.json", shipped.classes, shipped.max_length)
     assert np.abs(plain.predict_proba(texts) - reference).max() < 1e-4
+
+
+@pytest.mark.skipif(_training_extra_missing() is not None or not DATA.exists(),
+                    reason=str(_training_extra_missing() or f"dev data not found at {DATA} (set NEWSDESK_DEV_DATA)"))
+def test_training_writes_a_plain_data_model_that_the_analyzer_reads(tmp_path):
+    """`newsdesk train topics`' fit and write on a small sample (one encoder epoch): the folder it
+    writes reads back (no pickles) and gives the probabilities of the model in memory."""
+    import numpy as np
+
+    from newsdesk import Settings, load_nlp
+    from newsdesk_topics import train
+    from newsdesk_topics.evaluate import CORPORA, load_jsonl, load_mapping
+    from newsdesk_topics.model import featurize, read_model
+
+    nlp = load_nlp(Settings().spacy_model)
+    vocabulary = load_vocabulary()
+    feats, classes, accepted = [], [], []
+    for name, path in CORPORA.items():
+        rows, mapping = load_jsonl(path)[::40][:60], load_mapping(name)
+        for row, doc in zip(rows, nlp.pipe([r["text"] for r in rows])):
+            feats.append(featurize(doc, row.get("title")))
+            classes.append(train.training_class(row["labels"][0], mapping))
+            accepted.append(set(mapping[row["labels"][0]]))
+    model = train.fit(feats, classes, [1.0] * len(feats), accepted, vocabulary, 13, {"trained_on": "test"},
+                      encoder_epochs=1)
+    figures = train.write_model(model, tmp_path, [f["encoder_text"] for f in feats[:16]])
+    assert figures["onnx_vs_torch_max_abs_probability_diff"] < 0.05
+    back = read_model(tmp_path).attach(vocabulary)
+    back.encoder = model.encoder  # the same encoder: what is compared is the plain-data rest
+    mine, theirs = model.class_probabilities(feats[:16]), back.class_probabilities(feats[:16])
+    assert max(abs(a[k] - b[k]) for a, b in zip(mine, theirs) for k in a) < 1e-5
+    assert back.meta == {"trained_on": "test"} and back.predict(feats[:1])[0]
+    assert not np.isnan(back.classifier.weights).any()
