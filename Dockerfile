@@ -12,10 +12,9 @@ RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 COPY deploy/requirements.lock deploy/requirements.lock
-# wheels only: no compiler is needed in any stage, and the hashes pin the exact files; PyTorch
-# is its CPU build (torch==X+cpu, from PyTorch's own index: no CUDA libraries in the image)
-RUN pip install --no-cache-dir --require-hashes --only-binary=:all: \
-        --extra-index-url https://download.pytorch.org/whl/cpu -r deploy/requirements.lock
+# wheels only: no compiler is needed in any stage, and the hashes pin the exact files; no PyTorch
+# (the topics encoder runs on ONNX Runtime; training it is not done in the image)
+RUN pip install --no-cache-dir --require-hashes --only-binary=:all: -r deploy/requirements.lock
 COPY pyproject.toml README.md ./
 COPY service service
 COPY plugins plugins

