@@ -387,7 +387,7 @@ def write_card(model, corpora, figures, seed, refit, seconds):
              "IPTC Media Topics labeller of the `topics` analyzer. Built by `newsdesk train topics` "
              f"(seed {seed}, {seconds:.0f} s).", "",
              "## Data",
-             *[f"- {n}: `{CORPORA[n]}`, {len(c['train'])} train / {len(c['heldout'])} held out "
+             *[f"- {n}: `{CORPORA[n].relative_to(SHARED)}` of the development data, {len(c['train'])} train / {len(c['heldout'])} held out "
                "(stratified per label, ids sorted and shuffled with the seed, 20 % held out)"
                for n, c in corpora.items()],
              "- Vocabulary: IPTC Media Topics en-GB (2025-10-09), active concepts, `mediatopics.json` "

