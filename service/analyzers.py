@@ -13,7 +13,7 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 #: Inputs an analyzer may declare besides other analyzers' outputs (``analysis.<name>``).
 DOCUMENT_KEYS = frozenset(
     {"document.text", "document.title", "document.url", "document.published_at",
-     "document.language", "document.source", "document.metadata", "parse"}
+     "document.language", "document.source", "document.metadata", "document.page", "parse"}
 )
 
 

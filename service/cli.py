@@ -145,7 +145,10 @@ def main():
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--analyzers", "wanted", help="Comma-separated analyzers to run (requirements are added).")
 def analyze(paths, wanted):
-    """Analyze files or folders in-process and print one JSON document per line."""
+    """Analyze files or folders in-process and print one JSON document per line.
+
+    Files are plain text (.txt), web pages (.html, .htm: the article text and metadata are
+    extracted as the API does), JSON or JSON Lines in the API's request format; - is stdin."""
     from .documents import read_documents
     from .pipeline import UnknownAnalyzer
 

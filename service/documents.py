@@ -1,4 +1,4 @@
-"""Reading documents for the CLI: plain text, JSON and JSON Lines in the API's request format."""
+"""Reading documents for the CLI: plain text, web pages, JSON and JSON Lines in the API's request format."""
 from __future__ import annotations
 
 import json
@@ -8,16 +8,24 @@ from typing import Iterator
 
 from marshmallow import ValidationError
 
+from .html import PageError, decode, document_from_page
 from .schemas import DocumentIn
 
 TEXT_SUFFIXES = {".txt", ".text", ""}
+HTML_SUFFIXES = {".html", ".htm"}
 
 
 def _validated(raw: dict, origin: str) -> dict:
     try:
-        return DocumentIn().load(raw)
+        document = DocumentIn().load(raw)
     except ValidationError as exc:
         raise ValueError(f"{origin}: invalid document: {exc.messages}") from None
+    if "html" in document:  # a web page: its article text and metadata, as the API extracts them
+        try:
+            return document_from_page(document)
+        except PageError as exc:
+            raise ValueError(f"{origin}: {exc.detail}") from None
+    return document
 
 
 def read_documents(paths: list[str]) -> Iterator[tuple[str, dict]]:
@@ -36,7 +44,13 @@ def read_documents(paths: list[str]) -> Iterator[tuple[str, dict]]:
         for f in files:
             if f.name.startswith("."):
                 continue
-            if f.suffix in (".json", ".jsonl"):
+            if f.suffix.lower() in HTML_SUFFIXES:
+                try:
+                    html = decode(f.read_bytes())
+                except PageError as exc:
+                    raise ValueError(f"{f}: {exc.detail}") from None
+                yield f.stem, _validated({"html": html}, str(f))
+            elif f.suffix in (".json", ".jsonl"):
                 yield from _from_json_text(f.read_text(encoding="utf-8"), str(f))
             elif f.suffix in TEXT_SUFFIXES or path == f:
                 yield f.stem, _validated({"text": f.read_text(encoding="utf-8")}, str(f))

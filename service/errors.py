@@ -15,6 +15,7 @@ BASE = "https://newsdesk.dev/problems/"
 PROBLEMS = {
     "malformed-json": (400, "Malformed JSON"),
     "bad-request": (400, "Bad request"),
+    "undecodable": (400, "Undecodable page"),
     "unauthorized": (401, "Authentication required"),
     "forbidden": (403, "Forbidden"),
     "not-found": (404, "Not found"),
@@ -26,6 +27,7 @@ PROBLEMS = {
     "unsupported-media-type": (415, "Unsupported media type"),
     "validation": (422, "Validation failed"),
     "unknown-analyzer": (422, "Unknown analyzer"),
+    "no-article": (422, "No article in the page"),
     "idempotency-key-reused": (422, "Idempotency key reused"),
     "rate-limited": (429, "Too many requests"),
     "too-many-waiting": (429, "Too many waiting requests"),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 STATUSES = ("queued", "running", "done", "partial", "failed")
 
@@ -28,8 +28,12 @@ class IsoDateOrDateTime(fields.Field):
 class DocumentIn(Schema):
     """A document submitted for analysis."""
 
-    text = fields.String(required=True, validate=validate.Predicate(
-        "strip", error="Text must not be empty or only whitespace."))
+    text = fields.String(validate=validate.Predicate(
+        "strip", error="Text must not be empty or only whitespace."), metadata={
+        "description": "The article text; give either text or html"})
+    html = fields.String(metadata={
+        "description": "A web page: its article text, title, author, site name, language and "
+                       "publication date are extracted, and the text is analysed (give text or html)"})
     title = fields.String(allow_none=True, validate=validate.Length(max=2000))
     url = fields.Url(allow_none=True, schemes={"http", "https"})
     published_at = IsoDateOrDateTime(allow_none=True, metadata={
@@ -45,6 +49,13 @@ class DocumentIn(Schema):
         "description": "Called with the finished document (POST, signed with HMAC-SHA256)"})
     dedupe = fields.Boolean(load_default=False, metadata={
         "description": "Return the existing document when the same text was submitted before"})
+
+    @validates_schema(skip_on_field_errors=False)
+    def _text_or_html(self, data, **kwargs):
+        if ("text" in data) == ("html" in data):
+            key = "html" if "html" in data else "text"
+            raise ValidationError("Give either text or html." if "html" in data else
+                                  "Missing data for required field.", field_name=key)
 
 
 class Links(Schema):

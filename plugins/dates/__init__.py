@@ -14,7 +14,7 @@ from .view import section_view  # noqa: F401  (a hook: how the page shows this s
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("request", "dateline", "header", "url")
+SOURCES = ("request", "page", "dateline", "header", "url")
 #: How far into the text a header or dateline date may sit.
 HEADER_CHARS = 400
 
@@ -24,6 +24,8 @@ class Evidence(Schema):
     start = fields.Integer(allow_none=True)
     end = fields.Integer(allow_none=True)
     url = fields.String(allow_none=True)
+    method = fields.String(metadata={"description": "for source 'page': where the page states it "
+                                                    "(json-ld, meta, url, text)"})
 
 
 class PublicationDate(Schema):
@@ -90,14 +92,41 @@ def url_date(url: str) -> date | None:
     return _valid(int(m["y"]), int(m["m"]), int(m["d"])) if m else None
 
 
+def page_date(document: dict) -> dict | None:
+    """The date the web page states (``document["page"]["published"]``, set when HTML came in)."""
+    found = (document.get("page") or {}).get("published") or {}
+    value = parse_published_at(found.get("value"))
+    if value is None:
+        return None
+    method = str(found.get("method") or "")
+    return {"value": value.isoformat(), "source": "page",
+            "evidence": {"text": str(found.get("evidence") or found["value"]), "start": None, "end": None,
+                         "url": found.get("evidence") if method == "url" else None, "method": method},
+            "confidence": float(min(1.0, max(0.0, found.get("confidence") or 0.5)))}
+
+
 def publication_date(document: dict, timexes: list[dict]) -> dict:
-    """Where the article says it was published, with the evidence and a confidence."""
+    """Where the article says it was published, with the evidence and a confidence.
+
+    The request's ``published_at`` wins; then the page's own markup (JSON-LD, meta tags) when the
+    document came in as HTML; then a header or dateline date in the text; then the page's weaker
+    findings (its URL, its visible text); then a date in the document's URL."""
     text = document.get("text") or ""
     published = parse_published_at(document.get("published_at"))
     if published:
         return {"value": published.isoformat(), "source": "request",
                 "evidence": {"text": str(document["published_at"]), "start": None, "end": None, "url": None},
                 "confidence": 1.0}
+    page = page_date(document)
+    if page and page["confidence"] >= 0.9:
+        return page
+    found = _from_text(document, text, timexes)
+    if found is None or (page and page["confidence"] > found["confidence"]):
+        return page or _from_url(document, text)
+    return found
+
+
+def _from_text(document: dict, text: str, timexes: list[dict]) -> dict | None:
     m = _HEADER_ISO.match(text)
     if m and (d := parse_published_at(m["d"])):
         return {"value": d.isoformat(), "source": "header",
@@ -114,6 +143,10 @@ def publication_date(document: dict, timexes: list[dict]) -> dict:
             return {"value": t["value"][:10], "source": "dateline" if dateline and "(" in before else "header",
                     "evidence": {"text": t["text"], "start": t["start"], "end": t["end"], "url": None},
                     "confidence": 0.85 if dateline or re.search(r"\d\d:\d\d|day\b", text[t["start"]:t["end"] + 12]) else 0.7}
+    return None
+
+
+def _from_url(document: dict, text: str) -> dict:
     urls = [u for u in [document.get("url")] if u] + [u.group(0) for u in _URL_IN_TEXT.finditer(text[:HEADER_CHARS * 2])]
     for u in urls:
         d = url_date(u)
@@ -123,8 +156,8 @@ def publication_date(document: dict, timexes: list[dict]) -> dict:
     return {"value": None, "source": None, "evidence": None, "confidence": 0.0}
 
 
-@analyzer("dates", version="1.0",
-          requires=["parse", "document.published_at", "document.url", "document.title"],
+@analyzer("dates", version="1.1",
+          requires=["parse", "document.published_at", "document.url", "document.title", "document.page"],
           output_schema=Output,
           description="Publication date and TIMEX3 temporal expressions resolved against it.")
 def dates(document: dict, context) -> dict:
@@ -132,7 +165,9 @@ def dates(document: dict, context) -> dict:
     text = document.get("text") or ""
     # first pass without an anchor finds an explicit header date when the request has none
     dct = parse_published_at(document.get("published_at"))
-    if dct is None:
+    if dct is None and (page := page_date(document)) and page["confidence"] >= 0.9:
+        pub, dct = publication_date(document, []), date.fromisoformat(page["value"])
+    elif dct is None:
         pub = publication_date(document, find_timexes(text[:HEADER_CHARS + 200], None, None))
         dct = date.fromisoformat(pub["value"]) if pub["value"] else None
     else:

@@ -14,6 +14,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..errors import ProblemError
+from ..html import PageError, decode, document_from_page
 from ..indexing import query_terms, search_facets
 from ..pipeline import UnknownAnalyzer
 from ..schemas import (BatchIn, BatchOut, DocumentIn, DocumentListOut, DocumentOut, FacetValuesArgs,
@@ -27,7 +28,9 @@ blp = Blueprint("documents", __name__, url_prefix="/v1", description="Documents 
 FINISHED = ("done", "partial", "failed")
 _BODY_DOC = {"required": True, "content": {
     "application/json": {"schema": DocumentIn},
-    "text/plain": {"schema": {"type": "string", "description": "the article text"}}}}
+    "text/plain": {"schema": {"type": "string", "description": "the article text"}},
+    "text/html": {"schema": {"type": "string", "description": "a web page: its article text and metadata "
+                             "are extracted (query parameters: url, language, analyzers)"}}}}
 _UNAVAILABLE = {"Retry-After": "5"}
 PROBLEM = "application/problem+json"
 
@@ -56,10 +59,22 @@ def _read_submission() -> dict:
         if request.args.get("analyzers"):
             raw["analyzers"] = request.args["analyzers"].split(",")
         return raw
+    if mimetype == "text/html":
+        try:
+            raw = {"html": decode(request.get_data(), request.mimetype_params.get("charset"))}
+        except PageError as exc:
+            raise ProblemError(exc.code, exc.detail) from None
+        for key in ("url", "language", "title", "source", "published_at"):
+            if request.args.get(key):
+                raw[key] = request.args[key]
+        if request.args.get("analyzers"):
+            raw["analyzers"] = request.args["analyzers"].split(",")
+        return raw
     if mimetype == "application/json" or mimetype.endswith("+json"):
         return _json_body()
     raise ProblemError("unsupported-media-type", f"Content-Type {mimetype or '(none)'} is not supported; "
-                       "send application/json or text/plain.", headers={"Accept-Post": "application/json, text/plain"})
+                       "send application/json, text/plain or text/html.",
+                       headers={"Accept-Post": "application/json, text/plain, text/html"})
 
 
 def _validate(raw, schema=DocumentIn) -> dict:
@@ -105,6 +120,11 @@ def _accept(document: dict, deferred: list | None = None) -> dict:
     plan = _plan(wanted)
     _check_callback(callback)
     document = {k: v for k, v in document.items() if v is not None}
+    if "html" in document:
+        try:
+            document = document_from_page(document)
+        except PageError as exc:
+            raise ProblemError(exc.code, exc.detail) from None
     limit = ext.settings.max_text_chars
     if len(document["text"]) > limit:
         raise ProblemError("payload-too-large", f"The text has {len(document['text'])} characters; this "
