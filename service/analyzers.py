@@ -10,6 +10,7 @@ from marshmallow import Schema, fields
 from .hookspecs import CONTRACT_VERSION
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
 #: Inputs an analyzer may declare besides other analyzers' outputs (``analysis.<name>``).
 DOCUMENT_KEYS = frozenset(
     {"document.text", "document.title", "document.url", "document.published_at",
@@ -36,6 +37,9 @@ class AnalyzerMeta:
     contract: str = CONTRACT_VERSION
     opt_in: bool = False  # runs only when a request names it (or a named analyzer requires it)
     config_schema: type[Schema] | None = None  # its settings; None: one field per default_config key
+    #: primary language subtags it supports ("en", "de"); None: any. A document in another
+    #: (known) language gets a ``skipped`` section instead of a run.
+    languages: tuple[str, ...] | None = None
 
     @property
     def assigns(self) -> str:
@@ -49,6 +53,10 @@ class AnalyzerMeta:
     @property
     def needs_parse(self) -> bool:
         return "parse" in self.requires
+
+    def supports(self, language: str | None) -> bool:
+        """Whether it runs on a document in ``language`` (an unknown language runs everywhere)."""
+        return self.languages is None or not language or language.split("-", 1)[0].lower() in self.languages
 
 
 @dataclass
@@ -169,6 +177,10 @@ def validate_meta(meta: AnalyzerMeta) -> None:
     if meta.config_schema is not None and not (isinstance(meta.config_schema, type)
                                                and issubclass(meta.config_schema, Schema)):
         raise AnalyzerError(f"analyzer {meta.name!r}: config_schema must be a marshmallow Schema class")
+    if meta.languages is not None and (not meta.languages or not all(
+            isinstance(code, str) and LANGUAGE_RE.match(code) for code in meta.languages)):
+        raise AnalyzerError(f"analyzer {meta.name!r}: languages must be None or primary language "
+                            f"subtags such as ('en', 'de'), got {meta.languages!r}")
     schema = settings_schema(meta)
     errors = schema.validate(meta.default_config)
     if errors:
@@ -179,7 +191,7 @@ def analyzer(name: str, *, version: str, output_schema: type[Schema], requires=(
              description: str | None = None, default_config: dict | None = None,
              queue: str | None = None, time_limit: float | None = None,
              contract: str = CONTRACT_VERSION, opt_in: bool = False,
-             config_schema: type[Schema] | None = None):
+             config_schema: type[Schema] | None = None, languages: Iterable[str] | None = None):
     """Decorate ``func(document, context) -> dict`` to make it an :class:`Analyzer`."""
 
     def wrap(func):
@@ -190,6 +202,8 @@ def analyzer(name: str, *, version: str, output_schema: type[Schema], requires=(
             description=description or (func.__doc__ or "").strip().split("\n")[0],
             default_config=defaults, queue=queue, time_limit=time_limit,
             contract=contract, opt_in=bool(opt_in), config_schema=config_schema,
+            languages=None if languages is None else (
+                (languages,) if isinstance(languages, str) else tuple(languages)),
         )
         validate_meta(meta)
         return Analyzer(meta, func)

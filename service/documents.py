@@ -9,6 +9,7 @@ from typing import Iterator
 from marshmallow import ValidationError
 
 from .html import PageError, decode, document_from_page
+from .language import with_language
 from .schemas import DocumentIn
 
 TEXT_SUFFIXES = {".txt", ".text", ""}
@@ -22,10 +23,10 @@ def _validated(raw: dict, origin: str) -> dict:
         raise ValueError(f"{origin}: invalid document: {exc.messages}") from None
     if "html" in document:  # a web page: its article text and metadata, as the API extracts them
         try:
-            return document_from_page(document)
+            document = document_from_page(document)
         except PageError as exc:
             raise ValueError(f"{origin}: {exc.detail}") from None
-    return document
+    return with_language(document)
 
 
 def read_documents(paths: list[str]) -> Iterator[tuple[str, dict]]:

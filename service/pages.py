@@ -63,7 +63,7 @@ def analysis(doc_id):
         body = store.body(doc_id)
         if body is None:
             return render_template("pages/missing.html", doc_id=doc_id), 404
-        count = sum(1 for s in body["analysis"].values() if s.get("status") in ("done", "failed"))
+        count = sum(1 for s in body["analysis"].values() if s.get("status") in ("done", "skipped", "failed"))
         if body["status"] in FINISHED or count > seen >= 0 or time.monotonic() >= deadline:
             break
         time.sleep(0.1)

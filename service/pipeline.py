@@ -149,8 +149,18 @@ class Pipeline:
         )
         section: dict[str, Any] = {"status": "done", "version": meta.version}
         failed_reqs = [r for r in meta.analyzer_requires if results.get(r, {}).get("status") != "done"]
+        skipped_reqs = [r for r in failed_reqs if results.get(r, {}).get("status") == "skipped"]
+        language = document.get("language")
         start = time.perf_counter()
-        if failed_reqs:
+        if not meta.supports(language):  # never run as if the document were in another language
+            section.update(status="skipped", reason=_problem(
+                "language-not-supported", "Language not supported",
+                f"{name} supports {', '.join(meta.languages)}; the document is in {language}"))
+        elif skipped_reqs and len(skipped_reqs) == len(failed_reqs):
+            section.update(status="skipped", reason=_problem(
+                "analyzer-requirement-skipped", "A required analyzer was skipped",
+                f"requires {', '.join(skipped_reqs)}, which was skipped"))
+        elif failed_reqs:
             section.update(status="failed", error=_problem(
                 "analyzer-requirement-failed", "A required analyzer failed",
                 f"requires {', '.join(failed_reqs)}, which did not complete"))
@@ -208,16 +218,24 @@ class _InvalidOutput(Exception):
         super().__init__(str(errors))
 
 
+#: Final section statuses: ``skipped`` (the analyzer does not apply, e.g. the document's language)
+#: is finished and no failure.
+FINISHED_SECTION = ("done", "skipped", "failed")
+
+
 def overall_status(plan_names: list[str], sections: dict[str, dict]) -> str:
-    """``queued``/``running``/``done``/``partial``/``failed`` from the per-analyzer sections."""
+    """``queued``/``running``/``done``/``partial``/``failed`` from the per-analyzer sections.
+
+    Skipped sections count as finished without a fault: a document whose sections are all done
+    or skipped is ``done`` (each skipped section says why)."""
     states = [sections.get(n, {}).get("status") for n in plan_names]
     if not plan_names:
         return "done"
     if all(s is None for s in states):
         return "queued"
-    if any(s not in ("done", "failed") for s in states):
+    if any(s not in FINISHED_SECTION for s in states):
         return "running"
-    if all(s == "done" for s in states):
+    if all(s in ("done", "skipped") for s in states):
         return "done"
     if all(s == "failed" for s in states):
         return "failed"

@@ -265,6 +265,7 @@ def describe_analyzers(host: PluginHost) -> list[dict[str, Any]]:
             "name": name, "version": meta.version, "description": meta.description,
             "requires": list(meta.requires), "assigns": meta.assigns,
             "queue": meta.queue, "time_limit": meta.time_limit, "contract": meta.contract, "opt_in": meta.opt_in,
+            "languages": list(meta.languages) if meta.languages is not None else None,
             "default_config": meta.default_config,
             "config_schema": schema_to_jsonschema(type(settings_schema(meta))),
             "facets": [{"name": f.name, "kind": f.kind, "description": f.description}

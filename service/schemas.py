@@ -179,7 +179,8 @@ class SubmitOut(Schema):
 
 
 class SectionOut(Schema):
-    status = fields.String(validate=validate.OneOf(("pending", "running", "done", "failed")))
+    status = fields.String(validate=validate.OneOf(("pending", "running", "done", "skipped", "failed")))
+    reason = fields.Dict(metadata={"description": "why a section was skipped (a problem object)"})
     worker = fields.String(allow_none=True, metadata={"description": "host:pid running it (while running)"})
     version = fields.String()
     duration_ms = fields.Float()
@@ -208,6 +209,9 @@ class AnalyzerOut(Schema):
     time_limit = fields.Float(allow_none=True)
     contract = fields.String()
     opt_in = fields.Boolean(metadata={"description": "Runs only when a request names it."})
+    languages = fields.List(fields.String(), allow_none=True, metadata={
+        "description": "Languages it supports (primary subtags); null: any. Documents in other "
+                       "languages get a skipped section."})
     default_config = fields.Dict()
     plugin = fields.String(allow_none=True)
     plugin_version = fields.String(allow_none=True)

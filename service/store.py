@@ -59,7 +59,7 @@ class Store:
                 local s = redis.call('hget', KEYS[1], 'result:' .. n)
                 if not s then return 1 end
                 local st = cjson.decode(s)['status']
-                if st ~= 'done' and st ~= 'failed' then return 1 end
+                if st ~= 'done' and st ~= 'failed' and st ~= 'skipped' then return 1 end
             end
             redis.call('hset', KEYS[1], 'completed_at', ARGV[4])
             redis.call('hincrby', KEYS[1], 'completions', 1)

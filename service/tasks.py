@@ -10,6 +10,7 @@ from flask import current_app
 
 from .config import DEFAULT_QUEUE
 from .logging import document_id_var, request_id_var
+from .pipeline import FINISHED_SECTION
 from .store import queued_document_ids
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ def _run(task, document_id: str, analyzers: list[str], request_id: str | None, d
             "type": "https://newsdesk.dev/problems/analyzer-not-installed",
             "title": "Analyzer not installed", "detail": f"{name} is not installed on this worker"}})
     todo = [n for n in analyzers if n not in missing and not (
-        sections.get(n, {}).get("status") in ("done", "failed")
+        sections.get(n, {}).get("status") in FINISHED_SECTION
         and sections[n].get("version") == pipeline.analyzers[n].meta.version)]
     here = (task.request.delivery_info or {}).get("routing_key") or DEFAULT_QUEUE
     mine: list[str] = []
@@ -100,7 +101,7 @@ def _run(task, document_id: str, analyzers: list[str], request_id: str | None, d
         mine.append(name)
     rest = todo[len(mine):]
     document = {**rec["document"], "id": document_id}
-    done = {n: s for n, s in sections.items() if s.get("status") in ("done", "failed")}
+    done = {n: s for n, s in sections.items() if s.get("status") in FINISHED_SECTION}
     store.mark_running(document_id, mine, f"{task.request.hostname}:{os.getpid()}")
     pipeline.run(document, mine, doc=doc, results=done, on_result=save)
     if rest:
@@ -159,7 +160,7 @@ def recover_stale(app) -> int:
             if rec is None:
                 store.delete_document(doc_id)
                 continue
-            remaining = [n for n in rec["plan"] if rec["sections"].get(n, {}).get("status") not in ("done", "failed")]
+            remaining = [n for n in rec["plan"] if rec["sections"].get(n, {}).get("status") not in FINISHED_SECTION]
             store.touch_pending(doc_id)
             if remaining:
                 enqueue(doc_id, remaining, rec.get("request_id"))

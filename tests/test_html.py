@@ -170,3 +170,66 @@ def test_cli_analyze_reads_html_files(tmp_path):
     (tmp_path / "ferry.html").write_bytes((PAGES / "block.html").read_bytes())
     r = newsdesk("analyze", str(tmp_path / "ferry.html"))
     assert r.returncode != 0 and "no article body" in r.stderr
+
+
+# -- language ----------------------------------------------------------------------------------
+
+
+def test_language_is_detected_and_kept_with_its_confidence():
+    from newsdesk.language import with_language
+
+    doc = with_language({"text": extract(page("article_de.html"))["text"]})
+    assert doc["language"] == "de" and doc["language_detection"]["confidence"] >= 0.9
+    assert with_language({"text": "Hello there."}).get("language") is None  # too short to be sure
+    assert with_language({"text": "Hallo zusammen, wie geht es euch?", "language": "en"})["language"] == "en"
+
+
+def test_non_english_page_skips_the_english_analyzers_with_the_reason(api, finished):
+    r = requests.post(api + "/v1/documents", params={"analyzers": "dates,entities,quotes,topics,wordcount"},
+                      data=page("article_de.html").encode(), headers={"Content-Type": "text/html"}, timeout=30)
+    assert r.status_code == 202, r.text
+    body = finished(r.json()["id"])
+    assert body["document"]["language"] == "de"
+    assert body["status"] == "done"  # nothing failed: every section ran or says why it did not
+    for name in ("dates", "entities", "quotes", "topics"):
+        section = body["analysis"][name]
+        assert section["status"] == "skipped" and "result" not in section, name
+        assert section["reason"]["type"].endswith("/language-not-supported")
+        assert "supports en" in section["reason"]["detail"] and "in de" in section["reason"]["detail"]
+    assert body["analysis"]["wordcount"]["status"] == "done"  # no languages declared: runs on any
+
+
+def test_the_clients_language_wins_over_detection(api, finished):
+    r = requests.post(api + "/v1/documents", json={"html": page("article_de.html"), "language": "en",
+                                                   "analyzers": ["entities"]}, timeout=30)
+    body = finished(r.json()["id"])
+    assert body["document"]["language"] == "en" and "language_detection" not in body["document"]
+    assert body["analysis"]["entities"]["status"] == "done"
+
+
+def test_analyzers_list_their_languages(api):
+    listed = {a["name"]: a for a in requests.get(api + "/v1/analyzers").json()["analyzers"]}
+    assert all(listed[n]["languages"] == ["en"] for n in ("dates", "entities", "quotes", "topics"))
+    assert listed["wordcount"]["languages"] is None
+
+
+def test_skipped_counts_as_finished_in_the_overall_status():
+    from newsdesk.pipeline import overall_status
+
+    assert overall_status(["a", "b"], {"a": {"status": "done"}, "b": {"status": "skipped"}}) == "done"
+    assert overall_status(["a", "b"], {"a": {"status": "failed"}, "b": {"status": "skipped"}}) == "partial"
+    assert overall_status(["a", "b"], {"a": {"status": "skipped"}}) == "running"
+
+
+def test_analyzer_languages_are_checked_at_registration():
+    from marshmallow import Schema
+
+    from newsdesk import analyzer
+    from newsdesk.analyzers import AnalyzerError
+
+    ok = analyzer("polyglot", version="1", output_schema=Schema, languages=["en", "de"])(lambda d, c: {})
+    assert ok.meta.languages == ("en", "de") and ok.meta.supports("de-AT") and not ok.meta.supports("fr")
+    assert ok.meta.supports(None)
+    for bad in ((), ("EN",), ("english",)):
+        with pytest.raises(AnalyzerError, match="languages"):
+            analyzer("polyglot", version="1", output_schema=Schema, languages=bad)(lambda d, c: {})

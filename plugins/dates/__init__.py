@@ -158,7 +158,7 @@ def _from_url(document: dict, text: str) -> dict:
 
 @analyzer("dates", version="1.1",
           requires=["parse", "document.published_at", "document.url", "document.title", "document.page"],
-          output_schema=Output,
+          output_schema=Output, languages=("en",),  # English patterns and model
           description="Publication date and TIMEX3 temporal expressions resolved against it.")
 def dates(document: dict, context) -> dict:
     """Publication date (request, header, dateline or URL) and normalised temporal expressions."""

@@ -40,6 +40,7 @@ class Output(Schema):
 
 
 @analyzer("entities", version="1.0", requires=["parse"], output_schema=Output,
+          languages=("en",),  # an English spaCy model (and English cue lists)
           description="Canonical entities with mentions, roles, ISO country codes and salience.")
 def entities(document: dict, context) -> dict:
     """Tag, repair, merge and rank the entities of ``context.doc``."""

@@ -48,6 +48,7 @@ def _flag(value) -> bool:
 
 
 @analyzer("quotes", version="1.0", requires=["parse", "analysis.entities"], output_schema=Output,
+          languages=("en",),  # an English spaCy model (and English cue lists)
           description="Direct, indirect and mixed quotes with cue, speaker and linked entity.",
           default_config={"nested": False, "typewriter_quotes": False})
 def quotes(document: dict, context) -> dict:

@@ -37,6 +37,7 @@ class Output(Schema):
 
 
 @analyzer("topics", version="1.1", requires=["parse", "document.title"], output_schema=Output,
+          languages=("en",),  # an English spaCy model (and English cue lists)
           description="IPTC Media Topics with calibrated scores, top-level and lower-level",
           default_config={"min_score": 0.15, "max_subtopics": 4, "model": ""})
 def topics(document: dict, context) -> dict:

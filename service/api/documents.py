@@ -15,6 +15,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from ..errors import ProblemError
 from ..html import PageError, decode, document_from_page
+from ..language import with_language
 from ..indexing import query_terms, search_facets
 from ..pipeline import UnknownAnalyzer
 from ..schemas import (BatchIn, BatchOut, DocumentIn, DocumentListOut, DocumentOut, FacetValuesArgs,
@@ -125,6 +126,7 @@ def _accept(document: dict, deferred: list | None = None) -> dict:
             document = document_from_page(document)
         except PageError as exc:
             raise ProblemError(exc.code, exc.detail) from None
+    document = with_language(document)
     limit = ext.settings.max_text_chars
     if len(document["text"]) > limit:
         raise ProblemError("payload-too-large", f"The text has {len(document['text'])} characters; this "
