@@ -97,6 +97,9 @@ class Settings:
     webhook_max_attempts: int = 6
     webhook_backoff_seconds: float = 2.0  # first retry delay; doubles each attempt
     recovery_after_seconds: int = 300  # documents queued longer than this are re-enqueued
+    fetch_urls: bool = False  # a document with a url and no text or html: fetch the page
+    fetch_allow_private: bool = False  # allow fetching from loopback/private/link-local addresses
+    fetch_timeout_seconds: float = 10.0  # per connection and read; the page's size limit is max_body_bytes
     analyzer_config: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     _PARSERS = {
@@ -109,6 +112,7 @@ class Settings:
         "path_prefix": _prefix, "proxy_hops": _int, "auth": _bool, "rate_limit_per_minute": _int,
         "batch_max": _int, "idempotency_ttl_seconds": _int, "webhook_allow_private": _bool,
         "webhook_max_attempts": _int, "webhook_backoff_seconds": _float, "recovery_after_seconds": _int,
+        "fetch_urls": _bool, "fetch_allow_private": _bool, "fetch_timeout_seconds": _float,
     }
 
     @property
@@ -139,7 +143,7 @@ class Settings:
                 values[f.name] = parse(raw)
             except ValueError as exc:
                 errors.append(f"{var}={raw!r}: {exc}")
-        for name, lo in (("max_body_bytes", 1), ("max_text_chars", 1), ("max_waiting", 0), ("result_ttl_seconds", 0),
+        for name, lo in (("max_body_bytes", 1), ("fetch_timeout_seconds", 0.001), ("max_text_chars", 1), ("max_waiting", 0), ("result_ttl_seconds", 0),
                          ("analyzer_time_limit", 0.001), ("visibility_timeout", 1),
                          ("worker_concurrency", 0), ("worker_batch_size", 1),
                          ("worker_prefetch", 1), ("worker_max_memory_mb", 0), ("proxy_hops", 0),

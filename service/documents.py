@@ -21,6 +21,8 @@ def _validated(raw: dict, origin: str) -> dict:
         document = DocumentIn().load(raw)
     except ValidationError as exc:
         raise ValueError(f"{origin}: invalid document: {exc.messages}") from None
+    if "text" not in document and "html" not in document:
+        raise ValueError(f"{origin}: no text or html (newsdesk analyze does not fetch URLs)")
     if "html" in document:  # a web page: its article text and metadata, as the API extracts them
         try:
             document = document_from_page(document)

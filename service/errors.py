@@ -28,11 +28,13 @@ PROBLEMS = {
     "validation": (422, "Validation failed"),
     "unknown-analyzer": (422, "Unknown analyzer"),
     "no-article": (422, "No article in the page"),
+    "fetch-refused": (422, "Fetching this URL is refused"),
     "idempotency-key-reused": (422, "Idempotency key reused"),
     "rate-limited": (429, "Too many requests"),
     "too-many-waiting": (429, "Too many waiting requests"),
     "headers-too-large": (431, "Request header fields too large"),
     "internal": (500, "Internal server error"),
+    "fetch-failed": (502, "The page could not be fetched"),
     "service-unavailable": (503, "Service unavailable"),
 }
 #: seconds a client should wait after a 503 (store or queue unreachable)

@@ -35,7 +35,9 @@ class DocumentIn(Schema):
         "description": "A web page: its article text, title, author, site name, language and "
                        "publication date are extracted, and the text is analysed (give text or html)"})
     title = fields.String(allow_none=True, validate=validate.Length(max=2000))
-    url = fields.Url(allow_none=True, schemes={"http", "https"})
+    url = fields.Url(allow_none=True, schemes={"http", "https"}, metadata={
+        "description": "The article's address; without text or html, the page is fetched from it "
+                       "where the deployment allows (NEWSDESK_FETCH_URLS=1)"})
     published_at = IsoDateOrDateTime(allow_none=True, metadata={
         "type": "string", "description": "ISO 8601 date or date-time of publication"})
     language = fields.String(allow_none=True, validate=validate.Regexp(
@@ -52,10 +54,11 @@ class DocumentIn(Schema):
 
     @validates_schema(skip_on_field_errors=False)
     def _text_or_html(self, data, **kwargs):
-        if ("text" in data) == ("html" in data):
-            key = "html" if "html" in data else "text"
-            raise ValidationError("Give either text or html." if "html" in data else
-                                  "Missing data for required field.", field_name=key)
+        if "text" in data and "html" in data:
+            raise ValidationError("Give either text or html.", field_name="html")
+        if "text" not in data and "html" not in data and not data.get("url"):
+            # a url alone asks the service to fetch the page (NEWSDESK_FETCH_URLS)
+            raise ValidationError("Missing data for required field.", field_name="text")
 
 
 class Links(Schema):

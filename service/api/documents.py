@@ -14,6 +14,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..errors import ProblemError
+from ..fetch import fetch_page
 from ..html import PageError, decode, document_from_page
 from ..language import with_language
 from ..indexing import query_terms, search_facets
@@ -106,6 +107,20 @@ def _check_callback(url):
         raise ProblemError("validation", str(exc), errors={"callback_url": [str(exc)]}) from None
 
 
+def _fetch(url: str) -> str:
+    """The page at ``url`` (a document with a url and neither text nor html), if fetching is on."""
+    settings = _ext().settings
+    if not settings.fetch_urls:
+        raise ProblemError("validation", "Send text or html; this deployment does not fetch URLs "
+                           "(NEWSDESK_FETCH_URLS).", errors={"text": ["Missing data for required field."]})
+    try:
+        html, _ = fetch_page(url, allow_private=settings.fetch_allow_private,
+                             timeout=settings.fetch_timeout_seconds, max_bytes=settings.max_body_bytes)
+    except PageError as exc:
+        raise ProblemError(exc.code, exc.detail, url=url) from None
+    return html
+
+
 def _accept(document: dict, deferred: list | None = None) -> dict:
     """Store a validated document, then enqueue it (or add it to ``deferred``); return the
     submission body.
@@ -121,6 +136,8 @@ def _accept(document: dict, deferred: list | None = None) -> dict:
     plan = _plan(wanted)
     _check_callback(callback)
     document = {k: v for k, v in document.items() if v is not None}
+    if "text" not in document and "html" not in document:
+        document["html"] = _fetch(document["url"])
     if "html" in document:
         try:
             document = document_from_page(document)
@@ -222,11 +239,16 @@ class Documents(MethodView):
     @blp.doc(requestBody=_BODY_DOC, parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
                                                  "schema": {"type": "string", "maxLength": 255}}])
     @blp.response(202, SubmitOut, headers={"Location": {"schema": {"type": "string"}}})
-    @blp.alt_response(400, schema=ProblemSchema, content_type=PROBLEM, description="Malformed JSON")
+    @blp.alt_response(400, schema=ProblemSchema, content_type=PROBLEM,
+                      description="Malformed JSON, or a page whose bytes are not in its charset (undecodable)")
     @blp.alt_response(409, schema=ProblemSchema, content_type=PROBLEM, description="Same Idempotency-Key in progress")
-    @blp.alt_response(413, schema=ProblemSchema, content_type=PROBLEM, description="Body too large")
+    @blp.alt_response(413, schema=ProblemSchema, content_type=PROBLEM, description="Body (or fetched page) too large")
     @blp.alt_response(415, schema=ProblemSchema, content_type=PROBLEM, description="Unsupported media type")
-    @blp.alt_response(422, schema=ProblemSchema, content_type=PROBLEM, description="Invalid document")
+    @blp.alt_response(422, schema=ProblemSchema, content_type=PROBLEM,
+                      description="Invalid document; a web page with no article body (no-article); a URL "
+                                  "the service refuses to fetch (fetch-refused)")
+    @blp.alt_response(502, schema=ProblemSchema, content_type=PROBLEM,
+                      description="The page at the URL could not be fetched (NEWSDESK_FETCH_URLS=1)")
     @blp.alt_response(503, schema=ProblemSchema, content_type=PROBLEM, description="Store or queue unavailable")
     @idempotent
     def post(self):
