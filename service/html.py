@@ -18,6 +18,7 @@ _BLOCK_PHRASES = re.compile(
     r"subscribe to (continue|read)|to continue reading|already a subscriber|log in to read|"
     r"this content is for subscribers|request blocked|unusual traffic", re.I)
 _SHORT_FOR_BLOCK = 1200  # characters: a longer body that mentions "subscribe" is still an article
+_HTML_LANG = re.compile(r"""<html[^>]*\slang\s*=\s*["']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?""", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
 #: How sure a publication date is, by where the page says it.
 CONFIDENCE = {"json-ld": 0.95, "meta": 0.9, "url": 0.8, "text": 0.6}
@@ -108,6 +109,8 @@ def extract(html: str, url: str | None = None) -> dict:
         value = getattr(found, attr, None)
         if value:
             fields[name] = {"value": value, "method": "trafilatura"}
+    if "language" not in fields and (lang := _HTML_LANG.search(html[:5000])):
+        fields["language"] = {"value": lang.group(1).lower(), "method": "html-lang"}
     page = {"extractor": _versions(), "fields": fields, "published": publication_date(html, url)}
     return {"text": body, "page": page}
 

@@ -31,10 +31,14 @@ def detect(text: str) -> dict:
 
 
 def with_language(document: dict) -> dict:
-    """``document`` with ``language`` set: the client's if given, else the detected one (if sure)."""
+    """``document`` with ``language`` set: the client's if given, else the detected one (if sure),
+    else the one a web page declares (``<html lang>``)."""
     if document.get("language"):
         return document
     found = detect(document.get("text") or "")
+    declared = (((document.get("page") or {}).get("fields") or {}).get("language") or {}).get("value")
+    if not found["value"] and declared:
+        found = {**found, "value": declared, "method": "page"}
     document = {**document, "language_detection": found}
     if found["value"]:
         document["language"] = found["value"]

@@ -181,6 +181,9 @@ def test_language_is_detected_and_kept_with_its_confidence():
     doc = with_language({"text": extract(page("article_de.html"))["text"]})
     assert doc["language"] == "de" and doc["language_detection"]["confidence"] >= 0.9
     assert with_language({"text": "Hello there."}).get("language") is None  # too short to be sure
+    declared = with_language({"text": "Hello there.", "page": {"fields": {"language": {"value": "en"}}}})
+    assert declared["language"] == "en" and declared["language_detection"]["method"] == "page"
+    assert extract(page("article_de.html"))["page"]["fields"]["language"] == {"value": "de", "method": "html-lang"}
     assert with_language({"text": "Hallo zusammen, wie geht es euch?", "language": "en"})["language"] == "en"
 
 
