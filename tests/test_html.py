@@ -82,7 +82,7 @@ def test_undecodable_bytes_are_a_page_error():
 
 # -- over HTTP ---------------------------------------------------------------------------------
 
-ANALYZERS = ["dates", "entities", "quotes"]
+ANALYZERS = ["dates", "entities", "quotes", "topics"]
 
 
 def test_text_html_body_is_analysed_as_its_extracted_text(api, finished):
@@ -107,7 +107,7 @@ def test_text_html_body_is_analysed_as_its_extracted_text(api, finished):
                                                    "published_at": "2024-03-14", "analyzers": ANALYZERS}, timeout=30)
     from_text = finished(r.json()["id"])
     assert from_page["status"] == from_text["status"] == "done"
-    for name in ("entities", "quotes"):
+    for name in ("entities", "quotes", "topics"):
         assert from_page["analysis"][name]["result"] == from_text["analysis"][name]["result"], name
     assert from_page["analysis"]["dates"]["result"]["timexes"] == from_text["analysis"]["dates"]["result"]["timexes"]
 
@@ -200,6 +200,8 @@ def test_non_english_page_skips_the_english_analyzers_with_the_reason(api, finis
         assert section["reason"]["type"].endswith("/language-not-supported")
         assert "supports en" in section["reason"]["detail"] and "in de" in section["reason"]["detail"]
     assert body["analysis"]["wordcount"]["status"] == "done"  # no languages declared: runs on any
+    fragment = requests.get(f"{api}/documents/{body['id']}/analysis", timeout=10).text  # the page says why
+    assert "Skipped:" in fragment and "entities supports en; the document is in de" in fragment
 
 
 def test_the_clients_language_wins_over_detection(api, finished):
