@@ -147,8 +147,9 @@ def main():
 def analyze(paths, wanted):
     """Analyze files or folders in-process and print one JSON document per line.
 
-    Files are plain text (.txt), web pages (.html, .htm: the article text and metadata are
-    extracted as the API does), JSON or JSON Lines in the API's request format; - is stdin."""
+    Files are plain text (.txt), web pages (.html, .htm, or a page on stdin: the article text
+    and metadata are extracted as the API does), JSON or JSON Lines in the API's request format;
+    - is stdin."""
     from .documents import read_documents
     from .pipeline import UnknownAnalyzer
 

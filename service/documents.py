@@ -39,6 +39,8 @@ def read_documents(paths: list[str]) -> Iterator[tuple[str, dict]]:
             stripped = data.lstrip()
             if stripped.startswith("{"):
                 yield from _from_json_text(data, "stdin")
+            elif stripped[:15].lower().startswith(("<!doctype html", "<html")):
+                yield "stdin", _validated({"html": data}, "stdin")
             else:
                 yield "stdin", _validated({"text": data}, "stdin")
             continue

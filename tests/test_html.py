@@ -167,6 +167,8 @@ def test_cli_analyze_reads_html_files(tmp_path):
     (body,) = [json.loads(line) for line in r.stdout.splitlines()]
     assert body["id"] == "ferry" and body["document"]["page"]["fields"]["author"]["value"] == "Maria Lindqvist"
     assert body["analysis"]["dates"]["result"]["publication_date"]["source"] == "page"
+    r = newsdesk("analyze", "--analyzers", "dates", "-", input=page("article_en.html"))
+    assert r.returncode == 0 and json.loads(r.stdout)["document"]["page"]["published"]["method"] == "json-ld"
     (tmp_path / "ferry.html").write_bytes((PAGES / "block.html").read_bytes())
     r = newsdesk("analyze", str(tmp_path / "ferry.html"))
     assert r.returncode != 0 and "no article body" in r.stderr
