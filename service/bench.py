@@ -35,6 +35,11 @@ DATA = dev_data()
 GOALS = {"ratio": 0.90, "idle_factor": 2.0, "memory_factor": 4.0}
 
 
+def _as_sent(doc: dict) -> dict:
+    """What a client sends: ``read_documents`` also adds what the service derives (the language)."""
+    return {k: doc[k] for k in ("text", "title", "published_at") if doc.get(k)}
+
+
 def load_documents(limit: int | None) -> list[dict]:
     """The seeds, then (when the development corpora exist) PolNeAR dev and BBC News texts.
 
@@ -43,7 +48,7 @@ def load_documents(limit: int | None) -> list[dict]:
     """
     from .documents import read_documents
 
-    seeds = [doc for _, doc in read_documents([str(SEEDS)])]
+    seeds = [_as_sent(doc) for _, doc in read_documents([str(SEEDS)])]
     extra: list[dict] = []
     for path, date_key in ((DATA / "quotes" / "dev.jsonl", "publication_date"),
                            (DATA / "bbc-news" / "train.jsonl", None)):
@@ -352,7 +357,7 @@ def cli(fast, n_docs, rate, seconds, concurrency, worker_args):
     if fast:
         from .documents import read_documents
 
-        docs = [d for _, d in read_documents([str(SEEDS)])] * 2
+        docs = [_as_sent(d) for _, d in read_documents([str(SEEDS)])] * 2
         docs = docs[:n_docs] if n_docs else docs
         singles = docs[:2]
     else:
