@@ -162,20 +162,11 @@ class StoreCollector:
         for status in ("done", "partial", "failed"):
             completed.add_metric([status], int(documents.get(status.encode(), 0)))
         yield completed
-        by_section = CounterMetricFamily("newsdesk_analyzer_sections",
-                                         "Final analyzer sections of finished documents, by status.",
-                                         labels=["analyzer", "status"])
-        for field, n in sorted(sections.items()):
-            name, status = field.decode().split("|", 1)
-            by_section.add_metric([name, status], int(n))
-        yield by_section
-        by_type = CounterMetricFamily("newsdesk_analyzer_sections_failed",
-                                      "Failed analyzer sections of finished documents, by problem type.",
-                                      labels=["analyzer", "type"])
-        for field, n in sorted(failures.items()):
-            name, kind = field.decode().split("|", 1)
-            by_type.add_metric([name, kind], int(n))
-        yield by_type
+        yield _pair_counter("newsdesk_analyzer_sections", "Final analyzer sections of finished documents, by status.",
+                            ["analyzer", "status"], sections)
+        yield _pair_counter("newsdesk_analyzer_sections_failed",
+                            "Failed analyzer sections of finished documents, by problem type.", ["analyzer", "type"],
+                            failures)
         yield from self._analyzer_families(analyzer)
 
     @staticmethod
@@ -240,3 +231,11 @@ def init_app(app: Flask) -> None:
     if pm.get_plugin(PLUGIN_NAME) is None:
         pm.register(sys.modules[__name__], name=PLUGIN_NAME)
     app.extensions[PLUGIN_NAME] = store_collector
+
+
+def _pair_counter(name: str, documentation: str, labels: list[str], counts: dict) -> CounterMetricFamily:
+    """A counter whose Redis hash fields are ``<label1>|<label2>``."""
+    family = CounterMetricFamily(name, documentation, labels=labels)
+    for field, n in sorted(counts.items()):
+        family.add_metric(field.decode().split("|", 1), int(n))
+    return family

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from .conftest import SEEDS
 from .test_api_auth import make_key
 
 CHROMIUM = os.environ.get("NEWSDESK_CHROMIUM", "/usr/bin/chromium")
-SCREENSHOT_COPY = Path("/tmp/newsdesk-ui.png")
+SCREENSHOT_COPY = Path(tempfile.gettempdir()) / "newsdesk-ui.png"  # for the closing note
 SEED = SEEDS / "000_409059f7ab741797.txt"
 
 
