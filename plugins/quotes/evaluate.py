@@ -9,6 +9,10 @@ gold speaker span; when the gold has no speaker, correct only when none is predi
 The baseline is ``textacy.extract.triples.direct_quotations`` on the same spaCy parses; its quotes
 are all direct, so it is scored against the gold direct quotes (F1) and on its own matches
 (attribution).
+Exact spans, as CofeNet (COLING 2022) scores PolNeAR: a content fragment, a source (speaker mention)
+or a cue counts only when its span matches a gold one exactly once quotation marks, whitespace and
+edge punctuation are stripped from both ends; sources and cues are the distinct spans of a document.
+``overall`` is the type-blind detection figure beside the per-type ones.
 ``--part check`` scores only the fixed check part of the file (``newsdesk.in_check_part`` of the
 doc id), ``--part tune`` the rest; nothing is tuned on the check part.
 """
@@ -50,6 +54,43 @@ def speaker_correct(gold: dict, pred_speaker: dict | None) -> bool:
         return pred_speaker is None
     return pred_speaker is not None and pred_speaker["start"] < gold["speaker_end"] \
         and gold["speaker_start"] < pred_speaker["end"]
+
+
+#: What exact-span matching strips from both ends of a span: whitespace, quotation marks, edge punctuation.
+EDGE = " \t\r\n\"'“”‘’«»„‟`.,;:!?()[]—–-"
+
+
+def exact_key(text: str, start: int | None, end: int | None) -> tuple[int, int] | None:
+    """``(start, end)`` of ``text[start:end]`` without its edge characters (None for no span)."""
+    if start is None or end is None:
+        return None
+    while start < end and text[start] in EDGE:
+        start += 1
+    while end > start and text[end - 1] in EDGE:
+        end -= 1
+    return (start, end) if start < end else None
+
+
+def score_exact(text: str, gold: list[dict], pred: list[dict], c: Counter) -> None:
+    """Add one document's exact-span counts for content, source and cue (keys ``exact_{role}_*``)."""
+    def keys(spans, distinct: bool = True) -> Counter:
+        found = [k for k in (exact_key(text, a, b) for a, b in spans) if k]
+        return Counter(set(found) if distinct else found)
+
+    def of(q: dict, field: str) -> tuple:
+        return (q.get(field) or {}).get("start"), (q.get(field) or {}).get("end")
+
+    roles = {
+        "content": (keys(((q["start"], q["end"]) for q in gold), distinct=False),
+                    keys(((q["start"], q["end"]) for q in pred), distinct=False)),
+        "source": (keys((q.get("speaker_start"), q.get("speaker_end")) for q in gold),
+                   keys(of(q, "speaker") for q in pred)),
+        "cue": (keys((q.get("cue_start"), q.get("cue_end")) for q in gold), keys(of(q, "cue") for q in pred)),
+    }
+    for role, (g, p) in roles.items():
+        c[f"exact_{role}_tp"] += sum((g & p).values())
+        c[f"exact_{role}_pred"] += sum(p.values())
+        c[f"exact_{role}_gold"] += sum(g.values())
 
 
 def _prf(c: Counter, key: str) -> dict:
@@ -104,6 +145,8 @@ def score_baseline(gold: list[dict], doc, c: Counter) -> None:
 
 def summary(c: Counter, documents: int) -> dict:
     out = {f"{k}_{m}": round(_prf(c, k)[m], 4) for k in (*TYPES, "overall") for m in ("p", "r", "f1")}
+    out.update({f"exact_{role}_f1": round(_prf(c, f"exact_{role}")["f1"], 4)
+                for role in ("content", "source", "cue")})
     out["attribution_accuracy"] = round(c["attr_ok"] / c["attr_n"], 4) if c["attr_n"] else 0.0
     out["baseline_direct_f1"] = round(_prf(c, "base_direct")["f1"], 4)
     out["baseline_attribution_accuracy"] = \
@@ -158,12 +201,15 @@ def cli(gold, limit, part):
             pred = (section.get("result") or {}).get("quotes", [])
             failed += section["status"] != "done"
             score_document(rec["quotes"], pred, c)
+            score_exact(rec["text"], rec["quotes"], pred, c)
             score_baseline(rec["quotes"], doc, c)
     n = len(records)
     for key in (*TYPES, "overall"):
         s = _prf(c, key)
-        click.echo(f"{key:9s} P {s['p']:.3f}  R {s['r']:.3f}  F1 {s['f1']:.3f}  "
+        click.echo(f"{key if key != 'overall' else 'any type':9s} P {s['p']:.3f}  R {s['r']:.3f}  F1 {s['f1']:.3f}  "
                    f"(tp {s['tp']}, pred {s['pred']}, gold {s['gold']})")
+    click.echo("exact spans: " + ", ".join(
+        f"{role} F1 {_prf(c, f'exact_{role}')['f1']:.3f}" for role in ("content", "source", "cue")))
     b = _prf(c, "base_direct")
     click.echo(f"attribution accuracy {c['attr_ok'] / max(c['attr_n'], 1):.3f} on {c['attr_n']} matched quotes")
     click.echo(f"textacy baseline: direct P {b['p']:.3f}  R {b['r']:.3f}  F1 {b['f1']:.3f}; "

@@ -245,11 +245,30 @@ def test_eval_command_smoke():
     assert result.exit_code == 0, result.output
     last = json.loads(result.output.strip().splitlines()[-1])
     for key in ("direct_f1", "indirect_f1", "mixed_f1", "overall_f1", "attribution_accuracy",
-                "baseline_direct_f1", "baseline_attribution_accuracy"):
+                "baseline_direct_f1", "baseline_attribution_accuracy",
+                "exact_content_f1", "exact_source_f1", "exact_cue_f1"):
         assert 0.0 <= last[key] <= 1.0
     assert last["documents"] == 3 and last["overall_f1"] > 0.3
     assert 0 < last["p99_ms_per_doc"] <= last["max_ms_per_doc"]
     assert "slowest: " in result.output
+
+
+def test_exact_spans_ignore_marks_and_edge_punctuation_only():
+    from collections import Counter
+
+    from newsdesk_quotes.evaluate import _prf, score_exact
+
+    text = 'Smith said: "We will win." Jones added that taxes would rise.'
+    gold = [{"start": 12, "end": 26, "speaker_start": 0, "speaker_end": 5, "cue_start": 6, "cue_end": 10},
+            {"start": 44, "end": 61, "speaker_start": 27, "speaker_end": 32, "cue_start": 33, "cue_end": 38}]
+    pred = [{"start": 13, "end": 24, "speaker": {"start": 0, "end": 5}, "cue": {"start": 6, "end": 10}},
+            {"start": 44, "end": 55, "speaker": {"start": 27, "end": 32}, "cue": None}]
+    c = Counter()
+    score_exact(text, gold, pred, c)
+    # "We will win" == '"We will win."' once marks and the full stop are stripped; a cut content is wrong
+    assert (c["exact_content_tp"], c["exact_content_pred"], c["exact_content_gold"]) == (1, 2, 2)
+    assert _prf(c, "exact_source")["f1"] == 1.0
+    assert (c["exact_cue_tp"], c["exact_cue_pred"], c["exact_cue_gold"]) == (1, 1, 2)
 
 
 @pytest.mark.skipif(not DEV.exists(), reason=f"PolNeAR dev data not found at {DEV} (set NEWSDESK_DEV_DATA)")
