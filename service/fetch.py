@@ -1,7 +1,8 @@
 """Fetching a page by URL (``NEWSDESK_FETCH_URLS=1``; off by default).
 
 The target and every redirect pass the webhooks' address guard (no loopback, private, link-local
-or reserved addresses unless ``NEWSDESK_FETCH_ALLOW_PRIVATE=1``); connections and reads time out;
+or reserved addresses unless ``NEWSDESK_FETCH_ALLOW_PRIVATE=1``), checked again on the address the
+connection really goes to (DNS rebinding); connections and reads time out;
 the body is read up to the size limit and no further; only HTML content types are accepted.
 """
 from __future__ import annotations
@@ -19,27 +20,19 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 USER_AGENT = "Newsdesk/0.1 (+https://newsdesk.dev)"
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # followed by hand, each one guarded
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect)
-
-
 def fetch_page(url: str, *, allow_private: bool, timeout: float, max_bytes: int) -> tuple[str, str]:
     """``(html, final url)``; :class:`PageError` (``fetch-refused``, ``fetch-failed``,
     ``payload-too-large``, ``undecodable``) otherwise."""
+    opener = webhooks.guarded_opener(allow_private)  # redirects are followed by hand, each one guarded
     for _ in range(MAX_REDIRECTS + 1):
-        try:
-            webhooks.check_callback_url(url, allow_private)
-        except webhooks.UnsafeCallback as exc:
-            raise PageError("fetch-refused", str(exc).replace("callback_url", "url").replace("callback host", "host")
-                            ) from None
         request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT,
                                                        "Accept": "text/html,application/xhtml+xml"})
         try:
-            resp = _OPENER.open(request, timeout=timeout)  # nosec B310: http(s) only, guarded above
+            webhooks.check_callback_url(url, allow_private)
+            resp = opener.open(request, timeout=timeout)  # nosec B310: http(s) only, guarded
+        except webhooks.UnsafeCallback as exc:
+            raise PageError("fetch-refused", str(exc).replace("callback_url", "url").replace("callback host", "host")
+                            ) from None
         except urllib.error.HTTPError as exc:
             if exc.code in (301, 302, 303, 307, 308) and exc.headers.get("Location"):
                 url = urljoin(url, exc.headers["Location"])

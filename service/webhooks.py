@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import logging
@@ -26,21 +27,72 @@ class UnsafeCallback(ValueError):
     pass
 
 
+def public(ip) -> bool:
+    """Whether the guard lets a connection go to ``ip``."""
+    return ip.is_global and not ip.is_multicast
+
+
+def resolve(host: str, port: int, allow_private: bool) -> list[tuple]:
+    """``getaddrinfo`` of ``host``, refused when any address is loopback, private, link-local or reserved."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise UnsafeCallback(f"callback host {host!r} does not resolve") from None
+    for info in infos:
+        ip = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not allow_private and not public(ip):
+            raise UnsafeCallback(f"callback host {host!r} resolves to a non-public address ({ip})")
+    return infos
+
+
 def check_callback_url(url: str, allow_private: bool) -> None:
     """Refuse URLs whose host resolves to loopback, private, link-local or reserved addresses."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UnsafeCallback("callback_url must be an http(s) URL with a host")
-    if allow_private:
-        return
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except socket.gaierror:
-        raise UnsafeCallback(f"callback host {parts.hostname!r} does not resolve") from None
-    for info in infos:
-        ip = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not ip.is_global or ip.is_multicast:
-            raise UnsafeCallback(f"callback host {parts.hostname!r} resolves to a non-public address ({ip})")
+    if not allow_private:
+        resolve(parts.hostname, parts.port or 443, allow_private)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # a redirect could lead past the address guard
+        return None
+
+
+def guarded_opener(allow_private: bool) -> urllib.request.OpenerDirector:
+    """A urllib opener that follows no redirect, uses no proxy and connects only to an address the
+    guard accepted in the same resolution, so a DNS answer that changes after the check (DNS
+    rebinding) cannot lead it to a private address."""
+    def connect(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None, **kwargs):
+        family, kind, proto, _, sockaddr = resolve(address[0], address[1], allow_private)[0]
+        sock = socket.socket(family, kind, proto)
+        try:
+            if timeout is not socket._GLOBAL_DEFAULT_TIMEOUT:
+                sock.settimeout(timeout)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+
+    def guarded(cls):
+        def make(host, **kwargs):
+            conn = cls(host, **kwargs)
+            conn._create_connection = connect  # http.client's own hook for opening the socket
+            return conn
+        return make
+
+    class HTTP(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(guarded(http.client.HTTPConnection), req)
+
+    class HTTPS(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(guarded(http.client.HTTPSConnection), req, context=self._context)
+
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect, HTTP, HTTPS)
 
 
 def sign(secret: str, body: bytes, timestamp: int) -> str:
@@ -57,11 +109,6 @@ def verify(secret: str, body: bytes, header: str, tolerance: int = 300) -> bool:
     except (ValueError, KeyError):
         return False
     return abs(time.time() - ts) <= tolerance and hmac.compare_digest(sign(secret, body, ts), header)
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # a redirect could lead past the address guard
-        return None
 
 
 @shared_task(name="webhook.deliver", bind=True)
@@ -88,7 +135,7 @@ def deliver(self, document_id: str, url: str, attempt: int = 1, delivery_id: str
             "Content-Type": "application/json", "User-Agent": "newsdesk-webhook/1",
             SIGNATURE_HEADER: sign(settings.webhook_secret or "", payload, int(time.time())),
             "Newsdesk-Delivery-Attempt": str(attempt), DELIVERY_HEADER: delivery_id or document_id})
-        with urllib.request.build_opener(_NoRedirect).open(req, timeout=10) as resp:  # nosec B310 (the address guard ran above)
+        with guarded_opener(settings.webhook_allow_private).open(req, timeout=10) as resp:  # nosec B310: guarded
             if resp.status >= 300:
                 raise urllib.error.HTTPError(url, resp.status, "not 2xx", resp.headers, None)
         if delivery_id:

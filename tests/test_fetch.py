@@ -69,15 +69,21 @@ def test_loopback_is_refused_unless_allowed(site):
 
 
 def test_a_redirect_to_a_guarded_address_is_refused(site, monkeypatch):
-    real = fetch.webhooks.check_callback_url
-
-    def guard(url, allow_private):  # this test's server is on loopback: allow it, guard the rest
-        real(url, allow_private=url.startswith(site))
-
-    monkeypatch.setattr(fetch.webhooks, "check_callback_url", guard)
+    real = fetch.webhooks.public
+    # this test's server is on loopback: let the guard take it for public, and guard the rest
+    monkeypatch.setattr(fetch.webhooks, "public", lambda ip: str(ip) == "127.0.0.1" or real(ip))
     with pytest.raises(PageError) as exc:
         get(site + "/to-metadata", allow_private=False)
     assert exc.value.code == "fetch-refused" and "169.254.169.254" in exc.value.detail
+
+
+def test_the_connection_itself_is_guarded_against_dns_rebinding(site, monkeypatch):
+    # as if the name had resolved to a public address when checked and to loopback when connecting
+    monkeypatch.setattr(fetch.webhooks, "check_callback_url", lambda url, allow_private: None)
+    with pytest.raises(PageError) as exc:
+        get(site + "/article", allow_private=False)
+    assert exc.value.code == "fetch-refused" and "127.0.0.1" in exc.value.detail
+    assert "Harbour" in get(site + "/article")[0]  # allowed private addresses still connect
 
 
 @pytest.mark.parametrize("path, code, words", [
