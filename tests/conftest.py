@@ -179,7 +179,7 @@ def cluster_stack(service_env, redis_cluster, redis_server, tmp_path_factory):
 def rabbitmq_stack(service_env, redis_cluster, rabbitmq, tmp_path_factory):
     """The scaled-out shape: RabbitMQ as the broker, the Redis Cluster as the store."""
     env = {**service_env, "NEWSDESK_REDIS_URL": redis_cluster["url"], "NEWSDESK_BROKER_URL": rabbitmq,
-           "NEWSDESK_KEY_PREFIX": "rabbit"}
+           "NEWSDESK_KEY_PREFIX": "rabbit", "NEWSDESK_ANALYZER__NAPPER__SECONDS": "3"}
     stack, procs = start_stack(env, tmp_path_factory.mktemp("rabbitmq-stack"))
     yield stack
     stop(procs)

@@ -110,3 +110,11 @@ def test_the_old_layout_would_fail_on_a_cluster(redis_cluster):
     script = client.register_script("redis.call('hset', KEYS[1], 'a', 1) redis.call('zadd', KEYS[2], 1, 'd')")
     with pytest.raises(RedisClusterException, match="same key slot"):
         script(["newsdesk:doc:0123456789ab", "newsdesk:idx:submitted"])
+
+
+def test_the_stack_stores_in_the_cluster(submit, finished, redis_cluster):
+    doc_id = submit({"text": "a b", "analyzers": ["wordcount"]})["id"]
+    assert finished(doc_id)["status"] == "done"
+    store = Store.from_url(redis_cluster["url"])
+    assert store.load(doc_id)["sections"]["wordcount"]["result"] == {"words": 2}
+    assert store.r.get(f"test:completions:{doc_id}") == b"1"  # the completion hook ran once
