@@ -17,6 +17,8 @@ from newsdesk.config import Settings, SettingsError
 from newsdesk.indexing import day_number, norm
 from newsdesk.store import CLUSTER_BUCKETS, Store, new_document_id
 
+from .conftest import wait_for
+
 from .test_api_search import test_cursor_pagination_newest_first, test_search_filters_and_cleans_on_delete  # noqa: F401
 from .test_end_to_end import (  # noqa: F401
     test_a_failing_analyzer_fails_only_its_own_section, test_every_seed_comes_back_done_with_all_four_sections,
@@ -117,4 +119,5 @@ def test_the_stack_stores_in_the_cluster(submit, finished, redis_cluster):
     assert finished(doc_id)["status"] == "done"
     store = Store.from_url(redis_cluster["url"])
     assert store.load(doc_id)["sections"]["wordcount"]["result"] == {"words": 2}
+    wait_for(lambda: store.r.get(f"test:completions:{doc_id}"), 10, what="completion hook")
     assert store.r.get(f"test:completions:{doc_id}") == b"1"  # the completion hook ran once
