@@ -472,6 +472,7 @@ def report(docs, svc, runs_a, runs_b, c, idle, alone, rate_used, cluster) -> str
         "idle_p50_ms": round(statistics.median(idle), 1),
         "idle_factor": round(statistics.median(idle) / single_ms, 2),
         "redis_bytes_per_doc": round(b["redis_bytes"]),
+        "redis_bytes_per_doc_by_round": [round(x["redis_bytes"]) for x in runs_b],  # as the store fills
         "redis_hash_bytes_per_doc": round(b["hash_bytes"]),
         "json_bytes_per_doc": round(b["json_bytes"]),
         "memory_factor": round(b["redis_bytes"] / b["json_bytes"], 2),
