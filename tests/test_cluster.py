@@ -7,6 +7,7 @@ import collections
 import time
 
 import pytest
+import requests
 
 from redis.cluster import RedisCluster
 from redis.exceptions import RedisClusterException
@@ -121,3 +122,12 @@ def test_the_stack_stores_in_the_cluster(submit, finished, redis_cluster):
     assert store.load(doc_id)["sections"]["wordcount"]["result"] == {"words": 2}
     wait_for(lambda: store.r.get(f"test:completions:{doc_id}"), 10, what="completion hook")
     assert store.r.get(f"test:completions:{doc_id}") == b"1"  # the completion hook ran once
+
+
+def test_readiness_and_metrics_read_the_cluster(api, submit, finished):
+    finished(submit({"text": "a b c", "analyzers": ["wordcount"]})["id"])
+    assert requests.get(api + "/readyz", timeout=10).status_code == 200
+    metrics = requests.get(api + "/metrics", timeout=10).text
+    stored = next(float(line.split()[-1]) for line in metrics.splitlines()
+                  if line.startswith("newsdesk_documents_stored"))
+    assert stored >= 1
