@@ -166,13 +166,15 @@ def start_stack(env, log_dir):
 
 
 @pytest.fixture(scope="session")
-def cluster_stack(service_env, redis_cluster, redis_server, tmp_path_factory):
-    """Worker and API storing in the Redis Cluster; the broker is a plain Redis (its own database)."""
-    env = {**service_env, "NEWSDESK_REDIS_URL": redis_cluster["url"],
-           "NEWSDESK_BROKER_URL": redis_server["url"].rsplit("/", 1)[0] + "/1"}
+def cluster_stack(service_env, redis_cluster, tmp_path_factory):
+    """Worker and API storing in the Redis Cluster; the broker is a plain Redis of its own (a
+    database of the session's Redis would share its queue names with other tests' workers)."""
+    port = free_port()
+    broker = start_redis(port, str(tmp_path_factory.mktemp("cluster-broker")), appendonly=False)
+    env = {**service_env, "NEWSDESK_REDIS_URL": redis_cluster["url"], "NEWSDESK_BROKER_URL": f"redis://127.0.0.1:{port}/0"}
     stack, procs = start_stack(env, tmp_path_factory.mktemp("cluster-stack"))
     yield stack
-    stop(procs)
+    stop([broker, *procs])
 
 
 @pytest.fixture(scope="session")
