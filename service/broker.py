@@ -9,7 +9,24 @@ Used for ``redis://``, ``rediss://`` and ``unix://`` broker URLs (see ``celery_a
 """
 from __future__ import annotations
 
+import redis
 from kombu.transport import redis as kombu_redis
+
+from .config import SettingsError
+
+
+def refuse_cluster(url: str) -> None:
+    """Stop at start-up when a ``redis://`` broker is a Redis Cluster node: kombu's Redis transport
+    would seem to work, then fail with MOVED on the first queue in another node's slot. A broker
+    that does not answer yet is left to Celery's connection retries."""
+    try:
+        with redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2) as client:
+            enabled = client.info("cluster").get("cluster_enabled")
+    except redis.RedisError:
+        return
+    if enabled:
+        raise SettingsError(f"NEWSDESK_BROKER_URL={url!r} is a Redis Cluster node, which Celery cannot use as its "
+                            "broker; use RabbitMQ (amqp://...) or a separate plain Redis")
 
 
 class Channel(kombu_redis.Channel):

@@ -51,6 +51,10 @@ def celery_init_app(app: Flask) -> Celery:
         broker_connection_retry=True,
         broker_connection_max_retries=None,
     )
+    if settings.broker.startswith(("redis://", "rediss://")):
+        from .broker import refuse_cluster
+
+        refuse_cluster(settings.broker)
     if settings.broker.startswith("redis://"):
         celery.conf.broker_transport = "newsdesk.broker:Transport"  # kombu's reconnect bug worked around
     celery.set_default()

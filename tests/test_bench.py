@@ -1,4 +1,5 @@
-"""``newsdesk bench --fast`` runs end to end and reports its figures as one JSON line.
+"""``newsdesk bench --fast`` runs end to end (on a single Redis and on a Redis Cluster) and reports
+its figures as one JSON line: medians over alternating rounds, with their range.
 
 The goals (ratio ≥ 0.9 and so on) are reported by the bench, not asserted: a shared CI machine
 is too noisy for that. Here we check that every figure exists and is sane, and that the bench
@@ -9,10 +10,11 @@ import subprocess
 import sys
 
 import psutil
+import pytest
 
 from .conftest import ROOT
 
-KEYS = {"inprocess_docs_per_s", "service_docs_per_s", "ratio", "p50_ms", "p95_ms", "p99_ms",
+KEYS = {"inprocess_docs_per_s", "service_docs_per_s", "ratio", "ratio_min", "ratio_max", "p50_ms", "p95_ms", "p99_ms",
         "inprocess_ms_per_doc", "redis_bytes_per_doc", "idle_p50_ms", "json_bytes_per_doc",
         "documents", "workers"}
 
@@ -29,8 +31,9 @@ def left_behind(bench_pid: int) -> list[str]:
     return out
 
 
-def test_bench_fast_prints_sane_figures_and_cleans_up():
-    proc = subprocess.Popen([sys.executable, "-m", "newsdesk.bench", "--fast"], cwd=ROOT,
+@pytest.mark.parametrize("args", [(), ("--cluster",)], ids=["redis", "cluster"])
+def test_bench_fast_prints_sane_figures_and_cleans_up(args):
+    proc = subprocess.Popen([sys.executable, "-m", "newsdesk.bench", "--fast", *args], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         stdout, stderr = proc.communicate(timeout=240)
@@ -43,6 +46,9 @@ def test_bench_fast_prints_sane_figures_and_cleans_up():
     assert KEYS <= set(figures), KEYS - set(figures)
     assert figures["documents"] == 10 and figures["workers"] >= 1
     assert figures["errors"] == 0 and sum(figures["statuses"].values()) == figures["documents"]
+    assert figures["rounds"] == 2 and len(figures["ratios"]) == 2
+    assert figures["ratio_min"] <= figures["ratio"] <= figures["ratio_max"]
+    assert figures["store"].startswith("redis-cluster" if args else "redis")
     for key in KEYS - {"documents", "workers"}:
         assert figures[key] > 0, (key, figures[key])
     assert figures["p50_ms"] <= figures["p95_ms"] <= figures["p99_ms"]
