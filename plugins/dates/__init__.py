@@ -9,12 +9,15 @@ from marshmallow import Schema, fields, validate
 
 from newsdesk import Facet, analyzer, hookimpl
 
+from .recogniser import COMBINATIONS, combine, learned_spans, load_model, questioned
 from .timex import find_timexes
 from .view import section_view  # noqa: F401  (a hook: how the page shows this section)
 
 log = logging.getLogger(__name__)
 
 SOURCES = ("request", "page", "dateline", "header", "url")
+#: How learned and rule spans combine (``recogniser.COMBINATIONS``); chosen on TimeBank's held-in fifth.
+RECOGNISER = "rules"
 #: How far into the text a header or dateline date may sit.
 HEADER_CHARS = 400
 
@@ -159,6 +162,7 @@ def _from_url(document: dict, text: str) -> dict:
 @analyzer("dates", version="1.1",
           requires=["parse", "document.published_at", "document.url", "document.title", "document.page"],
           output_schema=Output, languages=("en",),  # English patterns and model
+          default_config={"recogniser": RECOGNISER},
           description="Publication date and TIMEX3 temporal expressions resolved against it.")
 def dates(document: dict, context) -> dict:
     """Publication date (request, header, dateline or URL) and normalised temporal expressions."""
@@ -173,7 +177,19 @@ def dates(document: dict, context) -> dict:
     else:
         pub = publication_date(document, [])
     timexes = find_timexes(text, dct, context.doc)
+    mode = (context.config or {}).get("recogniser", RECOGNISER)
+    if mode not in COMBINATIONS:
+        raise ValueError(f"dates: recogniser must be one of {', '.join(COMBINATIONS)}, not {mode!r}")
+    if mode != "rules" and context.doc is not None and context.doc.text == text:
+        near = questioned(timexes) if mode == "vote" else None  # the vote asks only where it may veto
+        timexes = combine(text, timexes, learned_spans(context.doc, near) if near != [] else [], dct, mode)
     return {"publication_date": pub, "timexes": timexes}
+
+
+@hookimpl
+def startup(role):
+    if role != "api" and RECOGNISER != "rules":
+        load_model()  # warm the span model in the worker, never at import
 
 
 @hookimpl
@@ -190,6 +206,8 @@ def register_facets():
 @hookimpl
 def register_commands(cli):
     from .evaluate import cli as evaluate
+    from .train import cli as train
 
     cli.commands["eval"].add_command(evaluate, "dates")
+    cli.commands["train"].add_command(train, "dates")
 

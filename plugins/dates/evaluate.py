@@ -98,48 +98,92 @@ def score(pairs) -> dict:
             "predicted_timex": n_pred, "per_type": dict(sorted(per_type.items()))}
 
 
-@click.command()
-@click.argument("gold_dirs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--limit", type=int, default=None, help="Score only the first N files of each folder.")
-@click.option("--errors", "show_errors", is_flag=True, help="Print each mismatch (for development).")
-def cli(gold_dirs, limit, show_errors):
-    """Score the dates analyzer on TimeML (.tml) files; the DCT is passed as ``published_at``."""
-    from newsdesk import in_process_pipeline, progress, tail_figures, timing, timing_line
+#: The fixed parts of the development data (whole corpora): nothing is tuned on ``check``.
+PARTS = {"tune": (("TimeBank", ("tempeval3", "TimeBank")),),
+         "check": (("AQUAINT", ("tempeval3", "AQUAINT")), ("MEANTIME", ("meantime", "tml")))}
+PARTS["all"] = PARTS["tune"] + PARTS["check"]
 
-    files = []
-    for d in gold_dirs:
-        found = sorted(d.glob("*.tml")) if d.is_dir() else [d]
-        files.extend(found[:limit] if limit else found)
-    docs = [read_tml(f) for f in files]
+
+def corpora(part: str) -> list[tuple[str, list[Path]]]:
+    """``[(corpus name, .tml files)]`` of a part; ``tune-dev`` is TimeBank's held-in fifth
+    (``in_check_part`` of the file id), on which the span model and its combination are chosen."""
+    from newsdesk import dev_data, in_check_part
+
+    if part == "tune-dev":
+        files = sorted(dev_data("tempeval3", "TimeBank").glob("*.tml"))
+        return [("TimeBank-dev", [f for f in files if in_check_part(f.stem)])]
+    return [(name, sorted(dev_data(*where).glob("*.tml"))) for name, where in PARTS[part]]
+
+
+def _summary(figures: dict) -> str:
+    return (f"strict F1 {figures['strict_f1']:.3f}  relaxed F1 {figures['relaxed_f1']:.3f}  "
+            f"value F1 {figures['value_f1']:.3f}  type acc {figures['type_accuracy']:.3f}  "
+            f"(gold {figures['gold_timex']}, predicted {figures['predicted_timex']})")
+
+
+@click.command()
+@click.argument("gold_dirs", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--part", type=click.Choice(["tune", "check", "all", "tune-dev"]), default=None,
+              help="Score a fixed part of ../shared/data instead of GOLD_DIRS: tune = TimeBank, check = "
+                   "AQUAINT + MEANTIME (nothing is tuned on it), all = both; tune-dev = TimeBank's held-in fifth.")
+@click.option("--recogniser", type=click.Choice(["rules", "union", "bounds", "vote"]), default=None,
+              help="Override the analyzer's recogniser setting (rules alone, or with the learned spans).")
+@click.option("--limit", type=int, default=None, help="Score only the first N files of each folder.")
+@click.option("--errors", "show_errors", is_flag=True, help="Print each mismatch (for development; not on check).")
+def cli(gold_dirs, part, recogniser, limit, show_errors):
+    """Score the dates analyzer on TimeML (.tml) files; the DCT is passed as ``published_at``.
+
+    Prints figures per corpus and overall; the last line is JSON with the overall figures, a
+    ``corpora`` object of per-corpus figures and the analyzer's own cost per document."""
+    from newsdesk import Context, in_process_pipeline, progress, tail_figures, timing, timing_line
+
+    if gold_dirs and part:
+        raise click.UsageError("give GOLD_DIRS or --part, not both")
+    if gold_dirs:
+        groups = [(d.name, sorted(d.glob("*.tml")) if d.is_dir() else [d]) for d in gold_dirs]
+    else:
+        groups = corpora(part or "all")
+    if show_errors and part in ("check", "all"):
+        raise click.UsageError("--errors is for the tune part: check errors are not read one by one")
+    groups = [(name, files[:limit] if limit else files) for name, files in groups]
+    docs = [(name, read_tml(f)) for name, files in groups for f in files]
     if not docs:
         raise click.ClickException("no .tml files found")
     pipeline = in_process_pipeline()
     analyzer = pipeline.analyzers["dates"]
-    from newsdesk import Context
+    config = dict(pipeline.config["dates"])
+    if recogniser:
+        config["recogniser"] = recogniser
+    if config.get("recogniser", "rules") != "rules":
+        from .recogniser import load_model
 
-    config = pipeline.config["dates"]
+        load_model()  # loaded once per process, as the worker's startup does: not a document's cost
     start = time.perf_counter()
-    parsed = pipeline.parse_many([d["text"] for d in docs], batch_size=16)
+    parsed = pipeline.parse_many([d["text"] for _, d in docs], batch_size=16)
     parse_s = time.perf_counter() - start
-    pairs = []
-    ms_by_doc: dict[str, float] = {}  # the analyzer's own time per file
-    for gold, doc in progress(zip(docs, parsed), total=len(docs), desc="dates"):
+    pairs: dict[str, list] = {name: [] for name, _ in groups}
+    ms_by_doc: dict[str, float] = {}  # the analyzer's own time per file, over the shared parse
+    for (name, gold), doc in progress(zip(docs, parsed), total=len(docs), desc="dates"):
         document = {"id": gold["id"], "text": gold["text"], "published_at": gold["dct"],
                     "title": None, "url": None}
         t0 = time.perf_counter()
         result = analyzer.analyze(document, Context(doc=doc, config=config))
         ms_by_doc[gold["id"]] = 1000 * (time.perf_counter() - t0)
         pred = result["timexes"]
-        pairs.append((gold["timexes"], pred))
+        pairs[name].append((gold["timexes"], pred))
         if show_errors:
             _print_errors(gold, pred)
-    figures = score(pairs)
+    figures = score([p for name in pairs for p in pairs[name]])
+    per_corpus = {name: score(p) for name, p in pairs.items() if p}
     n = len(docs)
     analyze_s = sum(ms_by_doc.values()) / 1000
     times = timing(ms_by_doc)
-    figures.update(documents=n, parse_ms_per_doc=round(1000 * parse_s / n, 2),
-                   analyzer_ms_per_doc=round(1000 * analyze_s / n, 2), **tail_figures(times),
-                   docs_per_s=round(n / (parse_s + analyze_s), 2))
+    figures.update(documents=n, part=part or "files", recogniser=config.get("recogniser"),
+                   parse_ms_per_doc=round(1000 * parse_s / n, 2),
+                   analyzer_ms_per_doc=round(1000 * analyze_s / n, 2), ms_per_doc=times["ms_per_doc"],
+                   **tail_figures(times), docs_per_s=round(n / (parse_s + analyze_s), 2))
+    for name, f in per_corpus.items():
+        click.echo(f"{name:13s} {len(pairs[name]):4d} docs  {_summary(f)}")
     click.echo(f"documents {n}, gold TIMEX3 {figures['gold_timex']}, predicted {figures['predicted_timex']}")
     for kind in ("strict", "relaxed"):
         click.echo(f"{kind:8s} P {figures[kind + '_p']:.4f}  R {figures[kind + '_r']:.4f}  "
@@ -149,6 +193,9 @@ def cli(gold_dirs, limit, show_errors):
     click.echo("per type: " + ", ".join(f"{k} {v}" for k, v in figures["per_type"].items()))
     click.echo(f"speed: parse {figures['parse_ms_per_doc']} ms/doc, {figures['docs_per_s']} docs/s")
     click.echo(f"cost: {timing_line(times, 'dates')}")
+    keys = ("strict_f1", "relaxed_f1", "value_f1", "type_accuracy", "gold_timex", "predicted_timex")
+    figures["corpora"] = {name: {k: round(f[k], 4) if isinstance(f[k], float) else f[k] for k in keys}
+                          | {"documents": len(pairs[name])} for name, f in per_corpus.items()}
     click.echo(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in figures.items()}))
 
 

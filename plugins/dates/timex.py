@@ -488,12 +488,39 @@ def decade(m, ctx):
     mod = _mod_of(m["mod"])
     if m["s"]:
         return "DATE", f"19{m['s']}", mod
+    if m["d"] == "0" and m["c"] < "20":  # "the 1800s" is the century (TimeML: 18), "the 2000s" the decade
+        return "DATE", m["c"], mod
     return "DATE", f"{m['c']}{m['d']}", mod
 
 
 @rule(r"(?:the\s+)?(?P<mod>early|late|mid|middle)?-?\s*(?P<n>\d{1,2})(?:st|nd|rd|th)[\s-]+century\b")
 def century(m, ctx):
     return "DATE", f"{int(m['n']) - 1:02d}", _mod_of(m["mod"])
+
+
+_DECADE_WORDS = {"twenties": 2, "thirties": 3, "forties": 4, "fifties": 5, "sixties": 6, "seventies": 7,
+                 "eighties": 8, "nineties": 9}
+
+
+@rule(r"the\s+(?P<mod>early|late|mid|middle)?-?\s*(?P<w>twenties|thirties|forties|fifties|sixties|seventies|"
+      r"eighties|nineties)\b")
+def decade_word(m, ctx):
+    """"the nineties": a decade of the twentieth century (TimeML: the first three digits, 199)."""
+    return "DATE", f"19{_DECADE_WORDS[m['w'].lower()]}", _mod_of(m["mod"])
+
+
+_ORDINAL_WORDS = {w: k for k, w in enumerate(
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
+    "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split(), 1)}
+
+
+@rule(r"(?:the\s+)?(?P<mod>early|late|mid|middle)?-?\s*(?P<tw>twenty[\s-])?(?P<w>first|second|third|fourth|fifth|"
+      r"sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|"
+      r"seventeenth|eighteenth|nineteenth|twentieth)[\s-]+century\b")
+def century_word(m, ctx):
+    """"the nineteenth century": TimeML writes a century as its first two digits (18)."""
+    n = _ORDINAL_WORDS[m["w"].lower()] + (20 if m["tw"] else 0)
+    return "DATE", f"{n - 1:02d}", _mod_of(m["mod"])
 
 
 _QORD = r"(?:first|second|third|fourth|1st|2nd|3rd|4th|final|last)"
@@ -792,8 +819,14 @@ def long_adj(m, ctx):
     return "DURATION", duration_value(1, m["one"] or m["one2"]), None
 
 
+@rule(rf"(?:(?P<mod>{_APPROX})\s+)?half\s+(?:an?|one)\s+(?P<unit>{_UNIT})\b(?![\s-]+old\b)")
+def half_unit(m, ctx):
+    """"half an hour": half of one unit, written in the next smaller unit (PT30M, P6M)."""
+    return "DURATION", duration_value(0.5, m["unit"]), _mod_of(m["mod"])
+
+
 @rule(r"\b(?P<w>daily|weekly|monthly|annually|yearly|hourly|nightly|biannually|semiannually|"
-      r"biweekly|bimonthly)\b")
+      r"biweekly|bimonthly|quarterly)\b")
 def set_adverb(m, ctx):
     w = m["w"].lower()
     tok = ctx.token(m.start())
@@ -803,13 +836,19 @@ def set_adverb(m, ctx):
         return None  # "the party daily Granma"
     val = {"daily": "P1D", "weekly": "P1W", "monthly": "P1M", "annually": "P1Y", "yearly": "P1Y",
            "hourly": "PT1H", "nightly": "P1D", "biannually": "P6M", "semiannually": "P6M",
-           "biweekly": "P2W", "bimonthly": "P2M"}[w]
+           "biweekly": "P2W", "bimonthly": "P2M", "quarterly": "P1Q"}[w]
     return "SET", val, None
 
 
 @rule(rf"\b(?P<q>every|each|per)\s+(?:(?P<other>other)\s+)?(?:(?P<num>{_NUMW}|\d+)\s+)?"
-      rf"(?:(?P<unit>{_UNIT})s?|(?P<wd>{_WEEKDAY})|(?P<mo>{_MONTH}))\b")
+      rf"(?:(?P<unit>{_UNIT})s?|(?P<wd>{_WEEKDAY})(?:\s+(?P<wpart>morning|afternoon|evening|night))?|"
+      rf"(?P<mo>{_MONTH})|(?P<part>morning|afternoon|evening))\b")
 def set_every(m, ctx):
+    if m["part"]:  # "every morning": the same part of every day
+        return "SET", f"XXXX-XX-XXT{PARTS_OF_DAY[m['part'].lower()]}", None
+    if m["wd"] and m["wpart"]:
+        wd = WEEKDAYS.get(m["wd"].lower().rstrip("."))
+        return ("SET", f"XXXX-WXX-{wd}T{PARTS_OF_DAY[m['wpart'].lower()]}", None) if wd else None
     if m["wd"]:
         wd = WEEKDAYS.get(m["wd"].lower().rstrip("."))
         return ("SET", f"XXXX-WXX-{wd}", None) if wd else None

@@ -361,3 +361,132 @@ def test_eval_smoke():
     assert figures["relaxed_f1"] > 0.6 and 0 <= figures["value_f1"] <= figures["relaxed_f1"]
     assert 0 < figures["p99_ms_per_doc"] <= figures["max_ms_per_doc"]
     assert "slowest: " in result.output
+
+
+# ----------------------------------------------------------------- TimeML value families
+# Written from the TimeML 1.2.1 / TIMEX3 annotation guidelines (value = ISO 8601 as TimeML extends
+# it), not from corpus sentences. DCT: Wednesday 2021-03-10 (ISO week 2021-W10) unless stated.
+FAMILIES = {
+    "DATE": [
+        ("The accord was signed on 5 March 2019.", "5 March 2019", "DATE", "2019-03-05"),
+        ("The museum reopened in May 1998.", "May 1998", "DATE", "1998-05"),
+        ("The dam was finished in 1936.", "1936", "DATE", "1936"),
+        ("The vote took place on Tuesday, March 2.", "Tuesday, March 2", "DATE", "2021-03-02"),
+    ],
+    "TIME": [
+        ("The polls closed at 8:30 p.m. on Tuesday.", "8:30 p.m. on Tuesday", "TIME", "2021-03-09T20:30"),
+        ("The shelling began at midnight.", "midnight", "TIME", "2021-03-10T24:00"),
+        ("The storm hit yesterday afternoon.", "yesterday afternoon", "TIME", "2021-03-09TAF"),
+        ("The summit will open tonight.", "tonight", "TIME", "2021-03-10TNI"),
+    ],
+    "DURATION": [
+        ("The trial lasted three days.", "three days", "DURATION", "P3D"),
+        ("The flight took two hours.", "two hours", "DURATION", "PT2H"),
+        ("He served 2 years in prison.", "2 years", "DURATION", "P2Y"),
+        ("The talks lasted 45 minutes.", "45 minutes", "DURATION", "PT45M"),
+        ("The project took 18 months.", "18 months", "DURATION", "P18M"),
+        ("The strike lasted several weeks.", "several weeks", "DURATION", "PXW"),
+        ("The rally lasted a decade.", "a decade", "DURATION", "P10Y"),
+    ],
+    "SET": [
+        ("The council meets every Tuesday.", "every Tuesday", "SET", "XXXX-WXX-2"),
+        ("The figures are published weekly.", "weekly", "SET", "P1W"),
+        ("Rents are reviewed each month.", "each month", "SET", "P1M"),
+        ("The ferry sails every day.", "every day", "SET", "P1D"),
+    ],
+    "REF": [
+        ("Prices are falling now.", "now", "DATE", "PRESENT_REF"),
+        ("The town is currently without power.", "currently", "DATE", "PRESENT_REF"),
+        ("The firm recently cut jobs.", "recently", "DATE", "PAST_REF"),
+        ("Such crises happened in the past.", "the past", "DATE", "PAST_REF"),
+        ("More cuts may come in the future.", "the future", "DATE", "FUTURE_REF"),
+    ],
+    "WEEK": [
+        ("The bill passed this week.", "this week", "DATE", "2021-W10"),
+        ("The bill passed last week.", "last week", "DATE", "2021-W09"),
+        ("The bill will pass next week.", "next week", "DATE", "2021-W11"),
+        ("The fair closes this weekend.", "this weekend", "DATE", "2021-W10-WE"),
+    ],
+    "QUARTER": [
+        ("Profit rose in the fourth quarter of 2022.", "the fourth quarter of 2022", "DATE", "2022-Q4"),
+        ("Profit rose last quarter.", "last quarter", "DATE", "2020-Q4"),
+        ("Sales will grow next quarter.", "next quarter", "DATE", "2021-Q2"),
+        ("Sales fell in the first half of 2020.", "the first half of 2020", "DATE", "2020-H1"),
+    ],
+    "SEASON": [
+        ("The plant closed in the summer of 2019.", "the summer of 2019", "DATE", "2019-SU"),
+        ("The plant will reopen next spring.", "next spring", "DATE", "2022-SP"),
+        ("The plant closed last summer.", "last summer", "DATE", "2020-SU"),
+        ("The plant closed in autumn 2018.", "autumn 2018", "DATE", "2018-FA"),
+    ],
+    "DECADE": [
+        ("The city grew in the 1990s.", "the 1990s", "DATE", "199"),
+        ("The city grew in the nineties.", "the nineties", "DATE", "199"),
+        ("The city grew in the 2010s.", "the 2010s", "DATE", "201"),
+    ],
+    "CENTURY": [
+        ("The church dates from the 21st century.", "the 21st century", "DATE", "20"),
+        ("The church dates from the nineteenth century.", "the nineteenth century", "DATE", "18"),
+    ],
+}
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_timeml_value_families(analyze, family):
+    wrong = []
+    for sentence, text, typ, value in FAMILIES[family]:
+        got = found(analyze, sentence).get(text)
+        if got != (typ, value):
+            wrong.append((text, got, (typ, value)))
+    assert not wrong, wrong
+
+
+def test_weeks_quarters_and_seasons_cross_the_year():
+    # ISO weeks belong to the year of their Thursday: 2 January 2021 is in 2020-W53
+    assert shift(date(2021, 1, 2), 0, "W") == "2020-W53"
+    assert shift(date(2023, 11, 21), 0, "W") == "2023-W47"
+    assert shift(date(2023, 2, 1), -1, "Q") == "2022-Q4"
+    assert shift(date(2023, 12, 9), 1, "M") == "2024-01"
+
+
+def test_seed_dct_weeks(analyze):
+    assert found(analyze, "Talks resumed this week.", published_at="2023-11-21")["this week"] == ("DATE", "2023-W47")
+    assert found(analyze, "Sales fell in the first quarter.", published_at="2023-07-11")["the first quarter"] \
+        == ("DATE", "2023-Q1")
+    assert found(analyze, "Tourism will peak this summer.", published_at="2023-07-11")["this summer"] \
+        == ("DATE", "2023-SU")
+
+
+def test_without_a_dct_the_unknown_parts_are_x(analyze):
+    got = found(analyze, "The panel met on Monday and will meet again in March, on March 5 and every Friday.",
+                published_at=None)
+    assert got["Monday"] == ("DATE", "XXXX-WXX-1")
+    assert got["March"] == ("DATE", "XXXX-03")
+    assert got["March 5"] == ("DATE", "XXXX-03-05")
+    assert got["every Friday"] == ("SET", "XXXX-WXX-5")
+    assert found(analyze, "The board met last year.", published_at=None)["last year"] == ("DATE", "XXXX")
+
+
+def test_tense_places_weekdays_and_months(analyze):
+    # DCT Wednesday 2021-03-10: a past verb takes the latest such day before, a future one the next
+    assert found(analyze, "The minister spoke on Tuesday.")["Tuesday"] == ("DATE", "2021-03-09")
+    assert found(analyze, "The minister will speak on Tuesday.")["Tuesday"] == ("DATE", "2021-03-16")
+    assert found(analyze, "The minister is speaking on Thursday.")["Thursday"] == ("DATE", "2021-03-11")
+    assert found(analyze, "The minister has spoken on Monday.")["Monday"] == ("DATE", "2021-03-08")
+    assert found(analyze, "The minister spoke in December.")["December"] == ("DATE", "2020-12")
+    assert found(analyze, "The minister will speak in December.")["December"] == ("DATE", "2021-12")
+    assert found(analyze, "The minister will speak in January.")["January"] == ("DATE", "2022-01")
+    assert found(analyze, "The minister spoke in March.")["March"] == ("DATE", "2021-03")
+
+
+def test_guideline_details(analyze):
+    got = {}
+    for sentence in ("The call lasted half an hour.", "Nurses check the wards every morning.",
+                     "The fund reports quarterly.", "The law changed in the 1800s.",
+                     "The club meets every Friday evening."):
+        got.update(found(analyze, sentence))
+    assert got["half an hour"] == ("DURATION", "PT30M")
+    assert got["every morning"] == ("SET", "XXXX-XX-XXTMO")
+    assert got["quarterly"] == ("SET", "P1Q")
+    assert got["the 1800s"] == ("DATE", "18")  # the century; "the 1990s" is the decade 199
+    assert got["every Friday evening"] == ("SET", "XXXX-WXX-5TEV")
