@@ -834,6 +834,8 @@ def set_adverb(m, ctx):
         return None
     if re.match(r"\s+[A-Z]", ctx.text[m.end():m.end() + 2]):
         return None  # "the party daily Granma"
+    if w == "quarterly" and tok is not None and (tok.pos_ == "ADJ" or tok.dep_ == "amod"):
+        return None  # "its quarterly dividend" describes the dividend, it is no set of times
     val = {"daily": "P1D", "weekly": "P1W", "monthly": "P1M", "annually": "P1Y", "yearly": "P1Y",
            "hourly": "PT1H", "nightly": "P1D", "biannually": "P6M", "semiannually": "P6M",
            "biweekly": "P2W", "bimonthly": "P2M", "quarterly": "P1Q"}[w]

@@ -482,11 +482,13 @@ def test_tense_places_weekdays_and_months(analyze):
 def test_guideline_details(analyze):
     got = {}
     for sentence in ("The call lasted half an hour.", "Nurses check the wards every morning.",
-                     "The fund reports quarterly.", "The law changed in the 1800s.",
+                     "The fund reports quarterly and pays its quarterly dividend.", "The law changed in the 1800s.",
                      "The club meets every Friday evening."):
         got.update(found(analyze, sentence))
     assert got["half an hour"] == ("DURATION", "PT30M")
     assert got["every morning"] == ("SET", "XXXX-XX-XXTMO")
     assert got["quarterly"] == ("SET", "P1Q")
+    listed = timexes(analyze, "The fund reports quarterly and pays its quarterly dividend.")["timexes"]
+    assert [t["start"] for t in listed] == [17]  # the adverb only: the adjective names no set of times
     assert got["the 1800s"] == ("DATE", "18")  # the century; "the 1990s" is the decade 199
     assert got["every Friday evening"] == ("SET", "XXXX-WXX-5TEV")
