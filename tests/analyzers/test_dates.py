@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from newsdesk import dev_data
+from newsdesk import Context, dev_data
 
+from newsdesk_dates.recogniser import MODEL_DIR, combine, learned_spans
 from newsdesk_dates.timex import duration_value, parse_number, shift, weekday_date
 
 DCT = "2021-03-10"  # a Wednesday, ISO week 10
@@ -492,3 +493,46 @@ def test_guideline_details(analyze):
     assert [t["start"] for t in listed] == [17]  # the adverb only: the adjective names no set of times
     assert got["the 1800s"] == ("DATE", "18")  # the century; "the 1990s" is the decade 199
     assert got["every Friday evening"] == ("SET", "XXXX-WXX-5TEV")
+
+
+@pytest.mark.skipif(not TIMEBANK.is_dir(), reason=f"TempEval-3 data not found at {TIMEBANK} (set NEWSDESK_DEV_DATA)")
+def test_eval_parts_report_each_corpus():
+    from newsdesk_dates.evaluate import cli
+
+    result = CliRunner().invoke(cli, ["--part", "check", "--limit", "2"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output.strip().splitlines()[-1])
+    assert set(figures["corpora"]) == {"AQUAINT", "MEANTIME"} and figures["part"] == "check"
+    assert all(c["documents"] == 2 and 0 < c["value_f1"] <= c["relaxed_f1"] for c in figures["corpora"].values())
+    assert figures["ms_per_doc"] > 0 and figures["p99_ms_per_doc"] <= figures["max_ms_per_doc"]
+    # check errors are not read one by one
+    assert CliRunner().invoke(cli, ["--part", "check", "--errors"]).exit_code != 0
+
+
+# ----------------------------------------------------------------- the learned span recogniser
+@pytest.mark.skipif(not (MODEL_DIR / "config.cfg").is_file(), reason="run `newsdesk train dates`")
+def test_learned_spans_run_on_the_shared_parse(pipeline):
+    text = "The ministers met on Tuesday and will meet again in two weeks. Prices rose 5%."
+    (doc,) = pipeline.parse_many([text])
+    ents = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+    tokens = [t.text for t in doc]
+    spans = learned_spans(doc)
+    assert [(e.start_char, e.end_char, e.label_) for e in doc.ents] == ents and [t.text for t in doc] == tokens
+    assert (text.index("Tuesday"), text.index("Tuesday") + 7) in spans
+    assert all(text[a:b].strip() == text[a:b] and b > a for a, b in spans)
+    # the vote: the analyzer with the model keeps the rules' values and drops no calendar date
+    result = pipeline.analyzers["dates"].analyze({"text": text, "published_at": DCT},
+                                                 Context(doc=doc, config={"recogniser": "vote"}))
+    assert {t["text"]: t["value"] for t in result["timexes"]}["Tuesday"] == "2021-03-09"
+
+
+def test_combinations_keep_rule_values():
+    rules = [{"start": 0, "end": 6, "text": "Monday", "type": "DATE", "value": "2021-03-08", "anchor": DCT},
+             {"start": 20, "end": 27, "text": "current", "type": "DATE", "value": "PRESENT_REF", "anchor": None}]
+    text = "Monday, as before a current mood, two days"
+    learned = [(0, 6), (34, 42)]
+    assert combine(text, rules, learned, date(2021, 3, 10), "rules") == rules
+    assert [t["value"] for t in combine(text, rules, learned, date(2021, 3, 10), "vote")] == ["2021-03-08"]
+    union = combine(text, rules, learned, date(2021, 3, 10), "union")
+    assert [(t["text"], t["value"]) for t in union] == [("Monday", "2021-03-08"), ("current", "PRESENT_REF"),
+                                                        ("two days", "P2D")]
