@@ -85,11 +85,11 @@ def questioned(rules: list[dict]) -> list[tuple[int, int]]:
 
 def combine(text: str, rules: list[dict], learned: list[tuple[int, int]], dct, mode: str) -> list[dict]:
     """The rule expressions and the learned spans combined as ``mode`` says (see the module doc)."""
-    if mode == "rules" or not learned:
-        return rules
     if mode == "vote":
         return [t for t in rules if _calendar(t)
                 or any(t["start"] < end and start < t["end"] for start, end in learned)]
+    if mode == "rules" or not learned:
+        return rules
     out = list(rules)
     for start, end in learned:
         over = [k for k, t in enumerate(out) if t["start"] < end and start < t["end"]]

@@ -285,6 +285,8 @@ class Ctx:
             head = next((a for a in tok.ancestors if a.pos_ in ("VERB", "AUX")), tok.head)
             if head.pos_ in ("VERB", "AUX") and head is not tok:
                 head_tense = self._verb_tense(head)
+                if "had" in {c.lower_ for c in head.children if c.dep_ in ("aux", "auxpass")}:
+                    return "past"  # past perfect: "had been scheduled to expire Friday" lies before the DCT
                 if "to" in words and (head_tense in ("present", "future") or head.lemma_ in PLAN_VERBS):
                     return "future"
                 return head_tense

@@ -478,6 +478,9 @@ def test_tense_places_weekdays_and_months(analyze):
     assert found(analyze, "The minister will speak in December.")["December"] == ("DATE", "2021-12")
     assert found(analyze, "The minister will speak in January.")["January"] == ("DATE", "2022-01")
     assert found(analyze, "The minister spoke in March.")["March"] == ("DATE", "2021-03")
+    # a plan in the past perfect lies before the DCT; in the present it lies ahead
+    assert found(analyze, "The offer had been scheduled to expire Friday.")["Friday"] == ("DATE", "2021-03-05")
+    assert found(analyze, "The offer is scheduled to expire Friday.")["Friday"] == ("DATE", "2021-03-12")
 
 
 def test_guideline_details(analyze):
