@@ -681,8 +681,8 @@ def weekday(m, ctx):
             tense = ctx.when(m.start(), m.start("wd"))
             direction = "future" if tense == "future" else "past" if tense == "past" else "none"
         val = weekday_date(ctx.dct, wd, direction).isoformat()
-    if m["part"]:
-        val += "T" + PARTS_OF_DAY[m["part"].lower()]
+    if m["part"]:  # TimeML: a part of a day is a TIME ("Monday evening", 2021-03-08TEV)
+        return "TIME", val + "T" + PARTS_OF_DAY[m["part"].lower()], mod
     return "DATE", val, mod
 
 
