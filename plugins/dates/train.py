@@ -10,6 +10,7 @@ weights as msgpack; no pickle) to ``plugins/dates/data/timex-ner``.
 """
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 import time
@@ -182,4 +183,7 @@ def cli(epochs, width, output):
             shutil.rmtree(output)
         output.parent.mkdir(parents=True, exist_ok=True)
         best.to_disk(output)
+    # the training folders were temporary: the shipped config names none (the weights are reproducible)
+    cfg = output / "config.cfg"
+    cfg.write_text(re.sub(r'(?m)^(train|dev) = "[^"]*"$', r"\1 = null", cfg.read_text()))
     click.echo(f"wrote {output} in {time.perf_counter() - t0:.0f} s", err=True)
