@@ -77,3 +77,13 @@ def section_view(name, result, document):
     the stored document dict (``text``, ``title``, ...). Return ``None`` for analyzers that are not
     yours. The host's fallback (``trylast``) shows the result as JSON.
     """
+
+
+@hookspec
+def spacy_components(nlp):
+    """Change the shared spaCy pipeline ``nlp`` once, when a process loads it (add, replace or
+    remove components), so every analyzer sees one parse.
+
+    Record each change in ``nlp.meta["newsdesk_components"]`` (component name -> what replaced it,
+    with a version): caches of parses (``parse_cached``) are keyed on it.
+    """

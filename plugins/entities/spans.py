@@ -1,7 +1,9 @@
-"""Entity spans for one shared parse: trained NER + shipped NER + gazetteer, boundaries repaired."""
+"""Entity spans for one shared parse: the CoNLL-trained NER + gazetteer, boundaries repaired."""
 from __future__ import annotations
 
 import logging
+import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -11,7 +13,7 @@ from .lexicon import HONORIFICS, TITLE_HEADS, TITLE_MODIFIERS, is_acronym, lexic
 log = logging.getLogger(__name__)
 
 MODEL = Path(__file__).parent / "data" / "ner"
-#: Labels of the shipped NER kept beside the trained one (which knows only PERSON/ORG/GPE/MISC).
+#: OntoNotes labels the trained NER keeps for finer kinds of CoNLL's MISC.
 SHIPPED_EXTRA = frozenset({"NORP", "EVENT", "LAW", "WORK_OF_ART", "PRODUCT", "LANGUAGE"})
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC"}) | SHIPPED_EXTRA
 LOCATION_LABELS = frozenset({"GPE", "LOC", "FAC"})
@@ -37,7 +39,7 @@ class Span:
 
 @lru_cache(maxsize=1)
 def trained_ner():
-    """The CoNLL-fine-tuned NER shipped in ``data/entities/ner`` (None if absent).
+    """The CoNLL-fine-tuned NER shipped in ``data/ner`` as a one-component spaCy pipeline (None if absent).
 
     Its weights are stored as float16 (half the size); they are widened to float32 here.
     """
@@ -62,64 +64,9 @@ def trained_ner():
     return nlp
 
 
-def _words(doc) -> list[list[list[int]]]:
-    """The doc's tokens as the CoNLL-trained model saw them: lines of words of token indices.
-
-    Lines break at newlines; "Anne" "-" "Gaelle" written without spaces is one word, as in CoNLL.
-    """
-    lines: list[list[list[int]]] = [[]]
-    for t in doc:
-        if t.is_space:
-            if "\n" in t.text and lines[-1]:
-                lines.append([])
-            continue
-        line = lines[-1]
-        glued = line and not doc[t.i - 1].whitespace_ and doc[t.i - 1].i == line[-1][-1] and (
-            (t.text == "-" and doc[t.i - 1].text.isalnum())
-            or (doc[t.i - 1].text == "-" and t.text.isalnum() and len(line[-1]) > 1))
-        if glued:
-            line[-1].append(t.i)
-        else:
-            line.append([t.i])
-        if "\n" in t.whitespace_:
-            lines.append([])
-    return [line for line in lines if line]
-
-
-def _trained_spans(doc) -> list[Span] | None:
-    """Entities of the trained NER, run line by line, as spans of ``doc``."""
-    nlp = trained_ner()
-    if nlp is None:
-        return None
-    from spacy.tokens import Doc
-
-    lines = _words(doc)
-    copies = [Doc(nlp.vocab, words=["".join(doc[i].text for i in word) for word in line]) for line in lines]
-    spans = []
-    for line, copy in zip(lines, nlp.get_pipe("ner").pipe(copies)):
-        spans += [Span(line[e.start][0], line[e.end - 1][-1] + 1, e.label_) for e in copy.ents]
-    return spans
-
-
 def candidate_spans(doc) -> list[Span]:
-    """Merge trained and shipped NER: the trained model decides names, the shipped one adds types."""
-    shipped = {(e.start, e.end): e.label_ for e in doc.ents}
-    trained = _trained_spans(doc)
-    if trained is None:
-        return [Span(e.start, e.end, e.label_) for e in doc.ents if e.label_ in NAME_LABELS]
-    spans = []
-    for span in trained:
-        other = shipped.get((span.start, span.end))
-        if span.label == "MISC":  # the shipped NER names the finer kind (NORP, EVENT, ...)
-            span.label = other if other in SHIPPED_EXTRA else "MISC"
-        elif span.label == "GPE" and other in LOCATION_LABELS:
-            span.label = other
-        spans.append(span)
-    taken = {i for s in spans for i in range(s.start, s.end)}
-    for e in doc.ents:
-        if e.label_ in SHIPPED_EXTRA and not taken.intersection(range(e.start, e.end)):
-            spans.append(Span(e.start, e.end, e.label_))
-    return spans
+    """The names of the shared parse: its ``ner`` is the CoNLL-trained one (see ``spacy_components``)."""
+    return [Span(e.start, e.end, e.label_) for e in doc.ents if e.label_ in NAME_LABELS | {"MISC"}]
 
 
 def _is_title_word(token) -> bool:
@@ -160,9 +107,10 @@ def repair(doc, spans: list[Span]) -> list[Span]:
                 start += 1
             span.role = _role(doc, title_start, start)
         # A sentence-opening participle is not part of a name ("Explaining Belgrade's position"); the
-        # tagger calls it a proper noun there, so the sign is the shipped NER leaving it out.
+        # tagger calls it a proper noun there, so the sign is a known name after it.
         if (end - start > 1 and doc[start].is_sent_start and doc[start].lower_.endswith("ing")
-                and len(doc[start]) > 5 and not doc[start].ent_type_):
+                and len(doc[start]) > 5 and doc[start].text not in lex.places
+                and _known(lex, doc[start + 1:end].text)):
             start += 1
         if start >= end or not any(c.isalpha() for c in doc[start:end].text) or any(
                 t.like_url or t.like_email for t in doc[start:end]):
@@ -302,25 +250,36 @@ def people(doc, spans: list[Span]) -> list[Span]:
     return sorted(spans, key=lambda s: s.start)
 
 
+#: What follows the place of a dateline: "BELGRADE (Sputnik) -", "LONDON 1996-08-30", "PARIS, July 22".
+DATELINE_NEXT = re.compile(r"[(,–—-]$|\d{4}-\d\d-\d\d$")
 #: Prepositions after which a known city name is a place ("talks in Ohrid").
 LOCATIVE = frozenset({"in", "from", "near", "outside"})
 
 
 def places(doc, spans: list[Span]) -> list[Span]:
-    """Known city names the NER took for persons become places; untagged ones after "in"/"from" are added.
+    """Capitals the NER took for persons become places, other known towns where a use follows "in"/"from"
+    or is coordinated with a place ("Brussels and Ohrid"); untagged ones after "in"/"from" are added.
 
-    One sense per text: a name stays a person everywhere if the shipped NER calls it a person, or
-    any use of it follows a title or is part of a longer person name ("Jackson" beside "Michael Jackson").
+    One sense per text: a name stays a person everywhere if any use of it follows a title or is part of
+    a longer person name ("Jackson" beside "Michael Jackson"). A known place in capitals is a place
+    too (the dateline "BELGRADE (Sputnik) -").
     """
-    known = lexicon().places
-    shipped = {(e.start, e.end): e.label_ for e in doc.ents}
+    lex = lexicon()
+    known = lex.places
     persons = [s for s in spans if s.label == "PERSON"]
     evidence = {w for s in persons if s.end - s.start > 1 for w in doc[s.start:s.end].text.split()}
-    evidence |= {doc[s.start:s.end].text for s in persons
-                 if s.role or _after_title(doc, s.start) or shipped.get((s.start, s.end)) == "PERSON"}
-    for span in persons:
+    evidence |= {doc[s.start:s.end].text for s in persons if s.role or _after_title(doc, s.start)}
+    located = {doc[s.start:s.end].text for s in spans if s.start and doc[s.start - 1].lower_ in LOCATIVE}
+    located |= {doc[s.start:s.end].text for s in spans if doc[s.start].dep_ == "conj" and any(
+        p.label in LOCATION_LABELS and p.start <= doc[s.start].head.i < p.end for p in spans)}
+    for span in persons:  # a capital is a place; another town only where the text places it
         text = doc[span.start:span.end].text
-        if text in known and text not in evidence:
+        if text not in evidence and (text in lex.capitals or (text in known and text in located)):
+            span.label = "GPE"
+    for span in spans:
+        text = doc[span.start:span.end].text
+        if (span.label in ("PERSON", "ORG", "MISC") and text.isupper() and len(text) > 2 and text.title() in known
+                and span.end < len(doc) and DATELINE_NEXT.match(doc[span.end].text)):
             span.label = "GPE"
     taken = {i for s in spans for i in range(s.start, s.end)}
     for t in doc:
@@ -362,11 +321,10 @@ def _title_case_lines(doc) -> list[tuple[int, int]]:
 
 
 def headlines(doc, spans: list[Span]) -> list[Span]:
-    """Drop spans on headline-like lines unless the name is known, also tagged in the body or tagged
-    alike by the shipped NER; the gazetteer then finds the known names there.
+    """Drop spans on headline-like lines unless the name is known or also tagged in the body; the
+    gazetteer then finds the known names there.
     Trim share-button and photo-credit words."""
     lex = lexicon()
-    shipped = {(e.start, e.end) for e in doc.ents if e.label_ in NAME_LABELS}
     lines = _title_case_lines(doc)
 
     def in_headline(span: Span) -> bool:
@@ -382,9 +340,53 @@ def headlines(doc, spans: list[Span]) -> list[Span]:
             span.end -= 1
         text = doc[span.start:span.end].text
         if span.start == span.end or (in_headline(span) and text not in body and text not in lex.places
-                                      and (span.start, span.end) not in shipped
                                       and text.lower() not in lex.organizations
                                       and text.lower() not in lex.countries and text.lower() not in lex.demonyms):
             continue
         out.append(span)
     return out
+
+
+#: Words naming a body's office or term, cut from the end of a name ("the OSCE Chairmanship" -> OSCE).
+OFFICE_TAILS = frozenset({"chairmanship", "presidency"})
+
+
+def common_words(doc, spans: list[Span]) -> list[Span]:
+    """Drop one-word names the text also writes in lower case ("the Meeting of ..." beside "a meeting")
+    unless the gazetteer knows them; cut an office word from a known name ("OSCE Chairmanship")."""
+    lex = lexicon()
+    lower = {t.text for t in doc if t.is_lower}
+    out = []
+    for span in spans:
+        if (span.end - span.start > 1 and doc[span.end - 1].lower_ in OFFICE_TAILS
+                and doc[span.start:span.end - 1].text.lower() in lex.organizations):
+            span.end -= 1
+        text = doc[span.start:span.end].text
+        if span.end - span.start == 1 and text.lower() in lower and not _known(lex, text):
+            continue
+        out.append(span)
+    return out
+
+
+def _known(lex, text: str) -> bool:
+    key = text.lower()
+    return key in lex.organizations or key in lex.countries or key in lex.demonyms or text in lex.places
+
+
+def one_type(doc, spans: list[Span]) -> list[Span]:
+    """One type per name in a document: the mentions of the same words take the type at least twice as
+    many of them have as any other, unless a mention was typed by its context (a title, a code).
+    Names in capitals are left alone: a dateline "NEW YORK" is a place, the team in a results table an
+    organisation."""
+    votes: dict[str, list[Span]] = {}
+    for span in spans:
+        text = doc[span.start:span.end].text
+        if span.label in ("PERSON", "ORG", "GPE", "LOC", "MISC") and not span.code and not text.isupper():
+            votes.setdefault(text, []).append(span)
+    for group in votes.values():
+        counts = Counter(s.label for s in group).most_common()
+        if len(counts) > 1 and counts[0][1] >= 2 * counts[1][1]:
+            for span in group:
+                if not span.role:
+                    span.label = counts[0][0]
+    return spans
