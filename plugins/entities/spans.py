@@ -373,11 +373,25 @@ def _known(lex, text: str) -> bool:
     return key in lex.organizations or key in lex.countries or key in lex.demonyms or text in lex.places
 
 
+#: Last words of company names.
+COMPANY_SUFFIXES = frozenset("inc corp co ltd plc spa ag sa nv bv gmbh llc holdings group bancshares bancorp".split())
+
+
 def one_type(doc, spans: list[Span]) -> list[Span]:
-    """One type per name in a document: the mentions of the same words take the type at least twice as
+    """One type per name in a document. A name ending in "Inc", "SpA", ... is a company, and so is a
+    one-word "person" that starts a company's name in the text. The mentions of the same words take the type at least twice as
     many of them have as any other, unless a mention was typed by its context (a title, a code).
     Names in capitals are left alone: a dateline "NEW YORK" is a place, the team in a results table an
     organisation."""
+    for span in spans:  # "Pirelli SpA", "Boatmen's Bancshares Inc."
+        if span.label in ("PERSON", "GPE", "LOC", "MISC") and span.end - span.start > 1 and \
+                doc[span.end - 1].lower_.rstrip(".") in COMPANY_SUFFIXES:
+            span.label = "ORG"
+    heads = {doc[s.start].text for s in spans if s.label == "ORG" and s.end - s.start > 1}
+    heads -= {w for s in spans if s.label == "PERSON" and s.end - s.start > 1 for w in doc[s.start:s.end].text.split()}
+    for span in spans:  # "Pirelli" beside "Pirelli SpA"
+        if span.label == "PERSON" and span.end - span.start == 1 and doc[span.start].text in heads and not span.role:
+            span.label = "ORG"
     votes: dict[str, list[Span]] = {}
     for span in spans:
         text = doc[span.start:span.end].text

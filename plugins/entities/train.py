@@ -1,8 +1,8 @@
 """``newsdesk train entities``: fine-tune the shipped pipeline's NER on CoNLL-2003 (fixed seed).
 
 The NER component of en_core_web_sm (its own CNN tok2vec included) is resumed, so its OntoNotes
-features carry over. The examples are the CoNLL sentences tokenised by the shared pipeline's own
-tokenizer (the model then sees in service exactly what it saw in training). Gold tags map to
+features carry over. The examples are runs of CoNLL sentences joined by newlines and tokenised by
+the shared pipeline's own tokenizer (the model then sees in service what it saw in training). Gold tags map to
 OntoNotes labels (PER->PERSON, ORG->ORG, LOC->GPE or the stock NER's LOC/FAC for the same span,
 MISC->the stock NER's NORP/EVENT/... for the same span, else a new MISC label); numbers, dates and
 times the stock NER finds outside gold names are kept as silver labels, so the fine-tuned model
@@ -34,22 +34,26 @@ FINER = {"LOC": {"LOC", "FAC"}, "MISC": {"NORP", "EVENT", "LAW", "WORK_OF_ART", 
 SILVER = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
 
 
-def examples(stock, sentences: list[list[tuple[str, str]]]) -> list:
-    """One example per CoNLL sentence: gold names plus the stock NER's silver numbers and dates."""
+def examples(stock, pieces: list[list[list[tuple[str, str]]]]) -> list:
+    """One example per piece of consecutive CoNLL sentences, joined by newlines as in service (a
+    newline is a token the model must see in training): gold names plus the stock NER's silver
+    numbers and dates."""
     from spacy.tokens import Span
     from spacy.training import Example
 
     from .conll import token_chunks
 
     texts, golds = [], []
-    for sentence in sentences:
-        pos, offsets = 0, []
-        for word, _ in sentence:
-            offsets.append((pos, pos + len(word)))
-            pos += len(word) + 1
-        texts.append(" ".join(w for w, _ in sentence))
-        golds.append([(offsets[a][0], offsets[b][1], kind)
-                      for a, b, kind in token_chunks([t for _, t in sentence])])
+    for piece in pieces:
+        pos, offsets, tags = 0, [], []
+        for sentence in piece:
+            for word, tag in sentence:
+                offsets.append((pos, pos + len(word)))
+                pos += len(word) + 1
+            tags += [*(t for _, t in sentence), "O"]  # a sentence break ends a chunk
+            offsets.append((pos, pos))
+        texts.append("\n".join(" ".join(w for w, _ in sentence) for sentence in piece))
+        golds.append([(offsets[a][0], offsets[b][1], kind) for a, b, kind in token_chunks(tags)])
     out = []
     with stock.select_pipes(enable=["ner"]):
         for doc, gold in zip(stock.pipe(texts, batch_size=256), golds):
@@ -68,6 +72,19 @@ def examples(stock, sentences: list[list[tuple[str, str]]]) -> list:
             reference = stock.make_doc(doc.text)
             reference.ents = sorted(ents, key=lambda s: s.start)
             out.append(Example(stock.make_doc(doc.text), reference))
+    return out
+
+
+def pieces(documents, seed: int) -> list:
+    """Each article cut into runs of 1 to 4 consecutive sentences (a fixed-seed draw)."""
+    rng = random.Random(seed)
+    out = []
+    for document in documents:
+        i = 0
+        while i < len(document.sentences):
+            n = rng.randint(1, 4)
+            out.append(document.sentences[i:i + n])
+            i += n
     return out
 
 
@@ -114,9 +131,9 @@ def cli(train_path, dev_path, output, epochs, max_minutes, seed):
     ner = nlp.get_pipe("ner")
     for label in LABELS.values():
         ner.add_label(label)
-    train = examples(stock, [s for d in read_conll(train_path) for s in d.sentences])
+    train = examples(stock, pieces(read_conll(train_path), seed))
     tune, _ = split_parts(read_conll(dev_path), dev_path.name)
-    dev = examples(stock, [s for d in tune for s in d.sentences])
+    dev = examples(stock, [d.sentences for d in tune])  # whole articles, as the service sees them
     optimizer = nlp.resume_training()
     best, best_epoch, started = -1.0, 0, time.monotonic()
     tmp = output.with_name(output.name + ".tmp")
