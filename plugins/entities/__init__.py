@@ -8,8 +8,8 @@ from newsdesk import Facet, Term, analyzer, hookimpl
 from .lexicon import lexicon
 from .view import section_view  # noqa: F401  (a hook: how the page shows this section)
 from .records import acronym_mentions, cluster, mentions_of, record
-from .spans import (assign_roles, candidate_spans, common_words, gazetteer, headlines, one_type, people, places,
-                    repair, trained_ner)
+from .spans import (MODEL, assign_roles, candidate_spans, common_words, gazetteer, headlines, one_type, people,
+                    places, remember_words, repair, trained_ner)
 
 
 class MentionSchema(Schema):
@@ -89,13 +89,17 @@ def register_commands(cli):
 @hookimpl
 def spacy_components(nlp):
     """Replace the stock ``ner`` with the CoNLL-trained one: one NER pass, the same entities for all."""
+    import srsly
+
+    remember_words(nlp)
     trained = trained_ner()
     if trained is None or "ner" not in nlp.pipe_names:
         return
     at = nlp.pipe_names.index("ner")
     nlp.remove_pipe("ner")
     nlp.add_pipe("ner", source=trained, before=at if at < len(nlp.pipe_names) else None)
-    nlp.meta["newsdesk_components"]["ner"] = f"newsdesk_entities {trained.meta['name']} {trained.meta['version']}"
+    meta = srsly.read_json(MODEL / "meta.json")
+    nlp.meta["newsdesk_components"]["ner"] = f"newsdesk_entities {meta['name']} {meta['version']}"
 
 
 @hookimpl

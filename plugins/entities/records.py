@@ -158,7 +158,8 @@ def cluster(mentions: list[Mention], defined: dict[str, int]) -> list[list[Menti
         if m.label == "PERSON" and len(m.words) > 1:
             surnames.setdefault(m.words[-1], set()).add(uf.find(k))
     for k, m in enumerate(mentions):
-        lone = len(m.words) == 1 and m.label in ("ORG", "MISC", "NORP")
+        lone = len(m.words) == 1 and (m.label in ("ORG", "MISC", "NORP") or (
+            m.label in ("GPE", "LOC") and m.text not in lex.places))
         owners = surnames.get(m.words[-1]) if lone else None
         if owners and len(owners) == 1 and not m.code and m.text.lower() not in lex.organizations:
             m.label = "PERSON"

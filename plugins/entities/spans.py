@@ -160,6 +160,11 @@ def assign_roles(doc, spans: list[Span]) -> None:
 def gazetteer(doc, spans: list[Span]) -> list[Span]:
     """Type known organisations, countries and demonyms; add the ones the NER missed."""
     lex = lexicon()
+    starts = {s.start for s in spans}
+    for span in spans:  # "NATO" + "Week" -> the event "NATO Week"
+        if (span.end < len(doc) and doc[span.end].is_title and doc[span.end].lower_ in EVENT_HEADS
+                and span.end not in starts):
+            span.end, span.label = span.end + 1, "EVENT"
     for span in spans:
         key = doc[span.start:span.end].text.lower()
         if key in lex.organizations:
@@ -173,6 +178,7 @@ def gazetteer(doc, spans: list[Span]) -> list[Span]:
             span.label = "EVENT"  # "NATO Week", "Belgrade Security Conference"
         elif span.label in LOCATION_LABELS and span.end - span.start == 1 and key in BODIES:
             span.label = "ORG"  # "the Alliance", "the Council": a body named by its kind
+    spans = _split_known(doc, spans, lex)
     owner = {i: s for s in spans for i in range(s.start, s.end)}
     text = doc.text
     starts = [t.idx for t in doc]
@@ -187,8 +193,8 @@ def gazetteer(doc, spans: list[Span]) -> list[Span]:
             if key not in lex.organizations and key not in lex.countries and key not in lex.demonyms:
                 continue
             inside = {id(owner[j]): owner[j] for j in range(i, i + n) if j in owner}.values()
-            if n > 1 and key in lex.countries:  # a person the NER starts inside a known place name is
-                cut = [s for s in inside if s.label == "PERSON" and i < s.start < i + n < s.end]
+            if n > 1 and key in lex.countries:  # a name the NER starts inside a known place name is
+                cut = [s for s in inside if i < s.start < i + n < s.end]
                 inside = [s for s in inside if s not in cut]  # junk: "Kosovo and [Metohija Strengthening]"
                 spans = [s for s in spans if s not in cut]
             # a longer known name may absorb the NER's pieces ("Kosovo" "and" "Metohija"), never cut them
@@ -211,6 +217,28 @@ def gazetteer(doc, spans: list[Span]) -> list[Span]:
                 break
         i += 1
     return sorted(spans, key=lambda s: s.start)
+
+
+def _split_known(doc, spans: list[Span], lex) -> list[Span]:
+    """"NATO-Serbia" -> NATO + Serbia when both sides are known; "Serbia Ivo Dacic" -> "Ivo Dacic"
+    (a person named elsewhere in the text) after the country, which the gazetteer then finds."""
+    surnames = {doc[s.end - 1].text for s in spans if s.label == "PERSON"}
+    out = []
+    for span in spans:
+        words = doc[span.start:span.end]
+        if (len(words) == 3 and words[1].text == "-" and not words[0].whitespace_ and not words[1].whitespace_
+                and all(_known(lex, w.text) and not w.text in lex.places for w in (words[0], words[2]))):
+            for w in (words[0], words[2]):
+                org = w.lower_ in lex.organizations
+                out.append(Span(w.i, w.i + 1, "ORG" if org else "GPE", code=None if org else lex.countries.get(w.lower_)))
+            continue
+        for n in range(min(3, len(words) - 2), 0, -1):
+            if (words[:n].text.lower() in lex.countries and words[-1].text in surnames
+                    and all(w.is_title for w in words[n:])):
+                span.start, span.label = span.start + n, "PERSON"
+                break
+        out.append(span)
+    return out
 
 
 def _after_title(doc, i: int) -> bool:
@@ -258,7 +286,8 @@ LOCATIVE = frozenset({"in", "from", "near", "outside"})
 
 def places(doc, spans: list[Span]) -> list[Span]:
     """Capitals the NER took for persons become places, other known towns where a use follows "in"/"from"
-    or is coordinated with a place ("Brussels and Ohrid"); untagged ones after "in"/"from" are added.
+    or is coordinated with a place ("Brussels and Ohrid"); untagged capitals, and known towns after
+    "in"/"from", are added.
 
     One sense per text: a name stays a person everywhere if any use of it follows a title or is part of
     a longer person name ("Jackson" beside "Michael Jackson"). A known place in capitals is a place
@@ -269,12 +298,18 @@ def places(doc, spans: list[Span]) -> list[Span]:
     persons = [s for s in spans if s.label == "PERSON"]
     evidence = {w for s in persons if s.end - s.start > 1 for w in doc[s.start:s.end].text.split()}
     evidence |= {doc[s.start:s.end].text for s in persons if s.role or _after_title(doc, s.start)}
+    parts = {p for key in lex.countries if " and " in key for p in key.split(" and ")}  # "Metohija"
     located = {doc[s.start:s.end].text for s in spans if s.start and doc[s.start - 1].lower_ in LOCATIVE}
     located |= {doc[s.start:s.end].text for s in spans if doc[s.start].dep_ == "conj" and any(
         p.label in LOCATION_LABELS and p.start <= doc[s.start].head.i < p.end for p in spans)}
     for span in persons:  # a capital is a place; another town only where the text places it
         text = doc[span.start:span.end].text
-        if text not in evidence and (text in lex.capitals or (text in known and text in located)):
+        if text not in evidence and (text in lex.capitals or (text in known and text in located)
+                                     or text.lower() in parts):
+            span.label = "GPE"
+    for span in spans:  # "in Brussels and Ohrid"
+        text = doc[span.start:span.end].text
+        if span.label == "ORG" and span.end - span.start == 1 and text in known and text in located:
             span.label = "GPE"
     for span in spans:
         text = doc[span.start:span.end].text
@@ -282,6 +317,10 @@ def places(doc, spans: list[Span]) -> list[Span]:
                 and span.end < len(doc) and DATELINE_NEXT.match(doc[span.end].text)):
             span.label = "GPE"
     taken = {i for s in spans for i in range(s.start, s.end)}
+    for t in doc:  # a capital the NER missed ("Athens said on Monday")
+        if t.i not in taken and t.is_title and t.pos_ == "PROPN" and t.text in lex.capitals:
+            spans.append(Span(t.i, t.i + 1, "GPE"))
+            taken.add(t.i)
     for t in doc:
         if (t.i in taken or not t.is_title or t.i == 0 or doc[t.i - 1].lower_ not in LOCATIVE
                 or t.ent_type_ in ("DATE", "TIME", "PERSON", "ORG")):
@@ -352,25 +391,46 @@ OFFICE_TAILS = frozenset({"chairmanship", "presidency"})
 
 
 def common_words(doc, spans: list[Span]) -> list[Span]:
-    """Drop one-word names the text also writes in lower case ("the Meeting of ..." beside "a meeting")
-    unless the gazetteer knows them; cut an office word from a known name ("OSCE Chairmanship")."""
+    """Drop one-word names the text also writes in lower case ("the Meeting of ..." beside "a meeting"),
+    or that open a sentence, are a dictionary word and are not names elsewhere in the text ("Troops
+    patrolled"), unless the gazetteer knows them; cut an office word from a known name ("OSCE Chairmanship")."""
     lex = lexicon()
     lower = {t.text for t in doc if t.is_lower}
+    inside = {doc[s.start:s.end].text for s in spans if not doc[s.start].is_sent_start}
     out = []
     for span in spans:
         if (span.end - span.start > 1 and doc[span.end - 1].lower_ in OFFICE_TAILS
                 and doc[span.start:span.end - 1].text.lower() in lex.organizations):
             span.end -= 1
         text = doc[span.start:span.end].text
-        if span.end - span.start == 1 and text.lower() in lower and not _known(lex, text):
+        if span.end - span.start == 1 and not _known(lex, text) and (
+                text.lower() in lower or (doc[span.start].is_sent_start and text not in inside and not text.isupper()
+                                          and _dictionary_word(doc, text.lower()))):
             continue
         out.append(span)
     return out
 
 
+#: The lemmatizer's word lists (nouns, verbs, adjectives, adverbs) by vocab, kept by ``remember_words``.
+_WORDS: dict[int, frozenset[str]] = {}
+
+
+def remember_words(nlp) -> None:
+    """Keep the word lists of the pipeline's lemmatizer for :func:`common_words`."""
+    if "lemmatizer" in nlp.pipe_names and "lemma_index" in nlp.get_pipe("lemmatizer").lookups.tables:
+        index = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
+        _WORDS[id(nlp.vocab)] = frozenset(w for words in index.values() for w in words)
+
+
+def _dictionary_word(doc, word: str) -> bool:
+    """Whether ``word`` or its singular is in the lemmatizer's word lists."""
+    index = _WORDS.get(id(doc.vocab), frozenset())
+    return word in index or (word.endswith("s") and word[:-1] in index)
+
+
 def _known(lex, text: str) -> bool:
     key = text.lower()
-    return key in lex.organizations or key in lex.countries or key in lex.demonyms or text in lex.places
+    return key in lex.organizations or key in lex.countries or key in lex.demonyms or text.title() in lex.places
 
 
 #: Last words of company names.
