@@ -110,7 +110,7 @@ def compact(path: Path) -> None:
               default=DATA / "eng.testa", show_default=True,
               help="its tune part (not the check part) chooses the epoch")
 @click.option("--output", type=click.Path(path_type=Path), default=OUTPUT, show_default=True)
-@click.option("--epochs", default=8, show_default=True)
+@click.option("--epochs", default=10, show_default=True)
 @click.option("--max-minutes", default=35.0, show_default=True, help="stop after this wall time")
 @click.option("--seed", default=0, show_default=True)
 def cli(train_path, dev_path, output, epochs, max_minutes, seed):
