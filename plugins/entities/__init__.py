@@ -9,7 +9,7 @@ from .lexicon import lexicon
 from .view import section_view  # noqa: F401  (a hook: how the page shows this section)
 from .records import acronym_mentions, cluster, mentions_of, record
 from .spans import (MODEL, assign_roles, candidate_spans, common_words, gazetteer, headlines, one_type, people,
-                    places, remember_words, repair, trained_ner)
+                    places, remember_words, repair, surnames_are_people, trained_ner)
 
 
 class MentionSchema(Schema):
@@ -88,8 +88,10 @@ def register_commands(cli):
 
 @hookimpl
 def spacy_components(nlp):
-    """Replace the stock ``ner`` with the CoNLL-trained one: one NER pass, the same entities for all."""
+    """Replace the stock ``ner`` with the CoNLL-trained one and add one person per surname after it: one
+    NER pass, the same entities for all."""
     import srsly
+    from spacy.language import Language
 
     remember_words(nlp)
     trained = trained_ner()
@@ -100,6 +102,10 @@ def spacy_components(nlp):
     nlp.add_pipe("ner", source=trained, before=at if at < len(nlp.pipe_names) else None)
     meta = srsly.read_json(MODEL / "meta.json")
     nlp.meta["newsdesk_components"]["ner"] = f"newsdesk_entities {meta['name']} {meta['version']}"
+    if not Language.has_factory("surnames_are_people"):
+        Language.component("surnames_are_people", func=surnames_are_people)
+    nlp.add_pipe("surnames_are_people", after="ner")
+    nlp.meta["newsdesk_components"]["surnames_are_people"] = "newsdesk_entities 1.0"
 
 
 @hookimpl

@@ -64,6 +64,21 @@ def trained_ner():
     return nlp
 
 
+def surnames_are_people(doc):
+    """A pipeline component after ``ner``: a lone name that ends a person's full name elsewhere in the
+    document is that person ("Vucic said" beside "Aleksandar Vucic"), unless it is a known place."""
+    lex = lexicon()
+    surnames = {e[-1].text for e in doc.ents if e.label_ == "PERSON" and len(e) > 1}
+    if not surnames:
+        return doc
+    from spacy.tokens import Span as SpacySpan
+
+    doc.ents = [SpacySpan(doc, e.start, e.end, "PERSON") if (
+        len(e) == 1 and e.text in surnames and e.label_ in ("GPE", "LOC", "ORG", "MISC", "NORP")
+        and not _known(lex, e.text)) else e for e in doc.ents]
+    return doc
+
+
 def candidate_spans(doc) -> list[Span]:
     """The names of the shared parse: its ``ner`` is the CoNLL-trained one (see ``spacy_components``)."""
     return [Span(e.start, e.end, e.label_) for e in doc.ents if e.label_ in NAME_LABELS | {"MISC"}]

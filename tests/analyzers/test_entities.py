@@ -112,6 +112,8 @@ def test_the_shared_parse_has_the_trained_entities(pipeline):
     labels = {e.text: e.label_ for e in doc.ents}
     assert labels.get("Alan Shearer") == "PERSON" and labels.get("Newcastle") == "ORG"
     assert any(label == "DATE" for label in labels.values()), labels
+    doc = nlp("Serbian President Aleksandar Vucic met the envoy.\n\nVucic said Serbia welcomes the decision.")
+    assert [e.label_ for e in doc.ents if e.text == "Vucic"] == ["PERSON"]  # one person per surname, for all
 
 
 def test_seed_acronym_merges_with_its_expansion(seeds):
