@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
 import statistics
 import subprocess
@@ -29,11 +28,9 @@ from pathlib import Path
 import click
 import requests
 
-from .devdata import dev_data
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
-DATA = dev_data()
 GOALS = {"ratio": 0.90, "idle_factor": 2.0, "memory_factor": 4.0}
 
 
@@ -43,31 +40,10 @@ def _as_sent(doc: dict) -> dict:
 
 
 def load_documents(limit: int | None) -> list[dict]:
-    """The seeds, then (when the development corpora exist) PolNeAR dev and BBC News texts.
+    """The seeds, then PolNeAR dev and BBC News texts (see :func:`newsdesk.devdata.dev_documents`)."""
+    from .devdata import dev_documents
 
-    The corpora are read at run time and never copied; the order is a fixed shuffle so any
-    ``limit`` mixes the sources. Fewer documents than ``limit`` are repeated.
-    """
-    from .documents import read_documents
-
-    seeds = [_as_sent(doc) for _, doc in read_documents([str(SEEDS)])]
-    extra: list[dict] = []
-    for path, date_key in ((DATA / "quotes" / "dev.jsonl", "publication_date"),
-                           (DATA / "bbc-news" / "train.jsonl", None)):
-        if not path.exists():
-            continue
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                row = json.loads(line)
-                doc = {"text": row["text"], "title": row.get("title")}
-                if date_key and row.get(date_key):
-                    doc["published_at"] = row[date_key]
-                extra.append({k: v for k, v in doc.items() if v})
-    random.Random(0).shuffle(extra)
-    pool = seeds + extra
-    if limit is None:
-        return pool
-    return [pool[i % len(pool)] for i in range(limit)]
+    return dev_documents(limit)
 
 
 def _ts(iso: str) -> float:

@@ -6,12 +6,13 @@ arguments, so arguments can be added later without breaking plugins.
 import pluggy
 
 #: Version of the plugin contract. A plugin built for another major version is refused.
+#: 2.1: hook ``spacy_components`` (plugins change the shared spaCy pipeline once, when it is loaded).
 #: 2.0: the host is imported as ``newsdesk`` (was ``service``); hooks ``register_facets``,
 #: ``register_commands`` and ``section_view``; ``@analyzer(config_schema=...)`` and settings checked at start-up;
 #: ``@analyzer(languages=...)`` (documents in other languages get a ``skipped`` section) and the
 #: ``document.page`` requirement (what was extracted from a web page, with its publication date).
 #: 1.1: ``@analyzer(opt_in=True)``. 1.0: the first contract.
-CONTRACT_VERSION = "2.0"
+CONTRACT_VERSION = "2.1"
 
 hookspec = pluggy.HookspecMarker("newsdesk")
 hookimpl = pluggy.HookimplMarker("newsdesk")
@@ -76,4 +77,14 @@ def section_view(name, result, document):
     ``result`` is the section's output (only finished sections are shown this way), ``document``
     the stored document dict (``text``, ``title``, ...). Return ``None`` for analyzers that are not
     yours. The host's fallback (``trylast``) shows the result as JSON.
+    """
+
+
+@hookspec
+def spacy_components(nlp):
+    """Change the shared spaCy pipeline ``nlp`` once, when a process loads it (add, replace or
+    remove components), so every analyzer sees one parse.
+
+    Record each change in ``nlp.meta["newsdesk_components"]`` (component name -> what replaced it,
+    with a version): caches of parses (``parse_cached``) are keyed on it.
     """

@@ -53,9 +53,18 @@ def plan(analyzers: dict[str, Analyzer], wanted: Iterable[str] | None = None) ->
 GLUED_SENTENCE = r"(?<=[a-z]{2})[.!?](?=[A-Z][a-z])"
 
 
+def load_nlp(name: str, components=None):
+    """The shared spaCy pipeline, loaded once per process from an installed package.
+
+    ``components`` is a plugin host's ``spacy_components`` hook caller (``host.pm.hook.spacy_components``):
+    its implementations change the pipeline once, when it is loaded; without it the pipeline is stock.
+    """
+    impls = tuple(i.function for i in components.get_hookimpls()) if components is not None else ()
+    return _load_nlp(name, impls)
+
+
 @lru_cache(maxsize=4)
-def load_nlp(name: str):
-    """The shared spaCy pipeline, loaded once per process from an installed package."""
+def _load_nlp(name: str, impls: tuple):
     import re
 
     import spacy
@@ -64,16 +73,22 @@ def load_nlp(name: str):
     nlp.max_length = max(nlp.max_length, 5_000_000)
     infixes = nlp.tokenizer.infix_finditer.__self__.pattern
     nlp.tokenizer.infix_finditer = re.compile(f"{infixes}|{GLUED_SENTENCE}").finditer
+    nlp.meta.setdefault("newsdesk_components", {})
+    for impl in reversed(impls):  # pluggy's order: the last registered runs first
+        impl(nlp=nlp)
     return nlp
 
 
 def parse_cached(nlp, texts: list[str], cache: Path | None, name: str) -> list:
     """spaCy Docs of ``texts`` for the training commands, cached as a DocBin in the folder ``cache``
-    (keep it outside the repo) under a key of the texts, the model and the tokenizer rules."""
+    (keep it outside the repo) under a key of the texts, the model, the tokenizer rules and the
+    components plugins replaced (``spacy_components``)."""
     from spacy.tokens import DocBin
 
     tokenizer = nlp.tokenizer.infix_finditer.__self__.pattern
-    key = hashlib.sha256("\x00".join([*texts, nlp.meta["name"], nlp.meta["version"], tokenizer]).encode())
+    replaced = json.dumps(nlp.meta.get("newsdesk_components", {}), sort_keys=True)  # spacy_components' changes
+    key = hashlib.sha256("\x00".join([*texts, nlp.meta["name"], nlp.meta["version"], tokenizer, replaced,
+                                      ",".join(nlp.pipe_names)]).encode())
     path = cache / f"{name}-{key.hexdigest()[:16]}.spacy" if cache else None
     if path and path.exists():
         return list(DocBin().from_disk(path).get_docs(nlp.vocab))
@@ -132,7 +147,7 @@ class Pipeline:
 
     @property
     def nlp(self):
-        return load_nlp(self.settings.spacy_model)
+        return load_nlp(self.settings.spacy_model, self.host.pm.hook.spacy_components)
 
     def parse_many(self, texts: list[str], batch_size: int = 8):
         return list(self.nlp.pipe(texts, batch_size=batch_size))

@@ -34,7 +34,7 @@ import click
 from .analyzers import Analyzer, AnalyzerError, validate_meta
 from .config import Settings, SettingsError
 from .hookspecs import hookimpl
-from .pipeline import Pipeline, load_nlp
+from .pipeline import Pipeline
 from .plugins import PluginHost, build_plugin_host
 
 #: Size of the ``huge`` sample: just under the API's default body limit (1,000,000 bytes).
@@ -202,15 +202,15 @@ def _unstarted_pipeline(config: dict[str, dict] | None = None) -> KitPipeline:
     return KitPipeline(host, settings)
 
 
-def parse(model: str, text: str):
-    """The parse of ``text``; up to 100,000 characters it is cached, so the checks of several
-    analyzers share it (the parse of a 1 MB text holds too much memory to keep)."""
-    return _parse(model, text) if len(text) <= 100_000 else load_nlp(model)(text)
+def parse(nlp, text: str):
+    """The parse of ``text`` by the shared pipeline ``nlp``; up to 100,000 characters it is cached,
+    so the checks of several analyzers share it (the parse of a 1 MB text holds too much memory to keep)."""
+    return _parse(nlp, text) if len(text) <= 100_000 else nlp(text)
 
 
 @lru_cache(maxsize=16)
-def _parse(model: str, text: str):
-    return load_nlp(model)(text)
+def _parse(nlp, text: str):
+    return nlp(text)
 
 
 # --- the contract check -------------------------------------------------------------------------
@@ -324,7 +324,7 @@ def check_analyzer(analyzer: str | Analyzer, *, config: dict[str, dict] | None =
         before = copy.deepcopy(document)
         if sample == "huge" and needs_parse:
             say(f"  ..    huge: parsing {len(text):,} characters with spaCy first (slow)")
-        doc = parse(pipeline.settings.spacy_model, text) if needs_parse else None
+        doc = parse(pipeline.nlp, text) if needs_parse else None
         digest = _fingerprint(doc) if sample != "huge" else None
         earlier = pipeline.run(document, names[:-1], doc=doc)
         failed = [n for n in names[:-1] if earlier[n]["status"] != "done"]

@@ -131,3 +131,39 @@ def test_hook_section_view():
     assert mine.html == "<p>3 words</p>" and mine.marks == [Mark(0, 5, "wc")]
     other = host.pm.hook.section_view(name="raiser", result={"words": 1}, document={"text": "x"})
     assert isinstance(other, SectionView) and "&#34;words&#34;: 1" in other.html and not other.marks  # escaped JSON
+
+
+def test_hook_spacy_components():
+    """A plugin changes the shared pipeline once, when it is loaded; parse caches see the change."""
+    from spacy.language import Language
+
+    from newsdesk.pipeline import load_nlp
+
+    @Language.component("test_marker")
+    def marker(doc):
+        return doc
+
+    class P:
+        @hookspecs.hookimpl
+        def spacy_components(nlp):
+            nlp.add_pipe("test_marker")
+            nlp.meta["newsdesk_components"]["test_marker"] = "tests 1.0"
+
+    model = Settings().spacy_model
+    nlp = load_nlp(model, _host_with(P).pm.hook.spacy_components)
+    assert nlp.pipe_names[-1] == "test_marker" and load_nlp(model) is not nlp
+    assert "test_marker" not in load_nlp(model).pipe_names  # without the hook: the stock pipeline
+    assert nlp is load_nlp(model, _host_with(P).pm.hook.spacy_components)  # loaded once
+
+
+def test_parse_cache_key_sees_replaced_components(tmp_path):
+    from newsdesk.pipeline import load_nlp, parse_cached
+
+    nlp = load_nlp(Settings().spacy_model)
+    parse_cached(nlp, ["A text."], tmp_path, "k")
+    nlp.meta["newsdesk_components"]["ner"] = "someone else's ner"
+    try:
+        parse_cached(nlp, ["A text."], tmp_path, "k")
+    finally:
+        del nlp.meta["newsdesk_components"]["ner"]
+    assert len(list(tmp_path.glob("k-*.spacy"))) == 2

@@ -8,8 +8,8 @@ from newsdesk import Facet, Term, analyzer, hookimpl
 from .lexicon import lexicon
 from .view import section_view  # noqa: F401  (a hook: how the page shows this section)
 from .records import acronym_mentions, cluster, mentions_of, record
-from .spans import (assign_roles, candidate_spans, gazetteer, headlines, people, places, repair,
-                             trained_ner)
+from .spans import (MODEL, assign_roles, candidate_spans, common_words, gazetteer, headlines, one_type, people,
+                    places, remember_words, repair, surnames_are_people, trained_ner)
 
 
 class MentionSchema(Schema):
@@ -39,13 +39,14 @@ class Output(Schema):
     entities = fields.List(fields.Nested(EntitySchema), required=True)
 
 
-@analyzer("entities", version="1.0", requires=["parse"], output_schema=Output,
+@analyzer("entities", version="1.1", requires=["parse"], output_schema=Output,
           languages=("en",),  # an English spaCy model (and English cue lists)
           description="Canonical entities with mentions, roles, ISO country codes and salience.")
 def entities(document: dict, context) -> dict:
     """Tag, repair, merge and rank the entities of ``context.doc``."""
     doc = context.doc
-    spans = places(doc, people(doc, gazetteer(doc, headlines(doc, repair(doc, candidate_spans(doc))))))
+    spans = common_words(doc, repair(doc, candidate_spans(doc)))
+    spans = one_type(doc, places(doc, people(doc, gazetteer(doc, headlines(doc, spans)))))
     assign_roles(doc, spans)
     mentions = mentions_of(doc, spans)
     defined = acronym_mentions(doc, spans, mentions)
@@ -83,6 +84,28 @@ def register_commands(cli):
     from .train import cli as train
 
     cli.commands["train"].add_command(train, "entities")
+
+
+@hookimpl
+def spacy_components(nlp):
+    """Replace the stock ``ner`` with the CoNLL-trained one and add one person per surname after it: one
+    NER pass, the same entities for all."""
+    import srsly
+    from spacy.language import Language
+
+    remember_words(nlp)
+    trained = trained_ner()
+    if trained is None or "ner" not in nlp.pipe_names:
+        return
+    at = nlp.pipe_names.index("ner")
+    nlp.remove_pipe("ner")
+    nlp.add_pipe("ner", source=trained, before=at if at < len(nlp.pipe_names) else None)
+    meta = srsly.read_json(MODEL / "meta.json")
+    nlp.meta["newsdesk_components"]["ner"] = f"newsdesk_entities {meta['name']} {meta['version']}"
+    if not Language.has_factory("surnames_are_people"):
+        Language.component("surnames_are_people", func=surnames_are_people)
+    nlp.add_pipe("surnames_are_people", after="ner")
+    nlp.meta["newsdesk_components"]["surnames_are_people"] = "newsdesk_entities 1.0"
 
 
 @hookimpl

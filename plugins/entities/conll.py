@@ -82,3 +82,14 @@ def read_conll(path: str | Path, limit: int | None = None) -> list[ConllDocument
     end_sentence()
     docs = [d for d in docs if d.sentences]
     return docs[:limit] if limit is not None else docs
+
+
+def split_parts(documents: list[ConllDocument], name: str) -> tuple[list[ConllDocument], list[ConllDocument]]:
+    """``(tune, check)``: article ``n`` (0-based, file order) is in the check part when
+    ``newsdesk.in_check_part(f"{name}:{n}")``; nothing is tuned or chosen on the check part."""
+    from newsdesk import in_check_part
+
+    tune, check = [], []
+    for n, document in enumerate(documents):
+        (check if in_check_part(f"{name}:{n}") else tune).append(document)
+    return tune, check

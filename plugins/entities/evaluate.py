@@ -1,4 +1,11 @@
-"""``newsdesk eval entities GOLD.conll``: exact-match P/R/F1 for PER, ORG, LOC against bare spaCy."""
+"""``newsdesk eval entities GOLD.conll``: exact-match P/R/F1 for PER, ORG, LOC against bare spaCy.
+
+The baseline is the stock pipeline (en_core_web_sm, without the plugins' ``spacy_components``) on
+the same texts. ``--part check`` scores only the fixed check part of the file (article ``n``, 0-based,
+where ``newsdesk.in_check_part(f"{file name}:{n}")``), ``--part tune`` the rest; nothing is tuned
+or chosen on the check part. ``--speed N`` also times ``newsdesk analyze`` (every default analyzer,
+in process) against the bare stock parse of the same N development documents, in one run.
+"""
 from __future__ import annotations
 
 import json
@@ -7,7 +14,7 @@ from collections import Counter
 
 import click
 
-from .conll import read_conll
+from .conll import read_conll, split_parts
 
 TYPES = ("PER", "ORG", "LOC")
 OURS = {"person": "PER", "organization": "ORG", "location": "LOC"}
@@ -48,13 +55,23 @@ def tally(counts: Counter, gold: set, predicted: set) -> None:
 @click.command()
 @click.argument("gold", type=click.Path(exists=True, dir_okay=False))
 @click.option("--limit", type=int, help="only the first N documents")
-@click.option("--show-errors", default=0, help="print up to N missed/spurious spans to stderr")
-def cli(gold, limit, show_errors):
+@click.option("--part", type=click.Choice(["all", "tune", "check"]), default="all", show_default=True,
+              help="Score the whole file, or only its tune or check part (newsdesk.in_check_part).")
+@click.option("--show-errors", default=0, help="print up to N missed/spurious spans to stderr (not on check)")
+@click.option("--speed", type=int, default=0, help="also time `newsdesk analyze` against the bare parse on N documents")
+def cli(gold, limit, part, show_errors, speed):
     """Score the entities analyzer and the bare spaCy NER on a CoNLL-2003 file (IOB1)."""
-    from newsdesk import in_process_pipeline, progress, tail_figures, timing, timing_line
+    from pathlib import Path
+
+    from newsdesk import in_process_pipeline, load_nlp, progress, tail_figures, timing, timing_line
 
     documents = read_conll(gold, limit)
+    if part != "all":
+        documents = split_parts(documents, Path(gold).name)[part == "check"]
+    if part == "check":
+        show_errors = 0  # the check part's errors are not read one by one
     pipeline = in_process_pipeline()
+    stock = load_nlp(pipeline.settings.spacy_model)  # the bare pipeline: stock NER, no plugin components
     names = pipeline.plan(["entities"])
     ours, base = Counter(), Counter()
     parse_s = 0.0
@@ -67,7 +84,8 @@ def cli(gold, limit, show_errors):
         started = time.perf_counter()
         docs = pipeline.parse_many(texts, batch)
         parse_s += time.perf_counter() - started
-        for n, (document, text, doc) in enumerate(zip(chunk, texts, docs)):
+        bare = list(stock.pipe(texts, batch_size=batch))
+        for n, (document, text, doc, bare_doc) in enumerate(zip(chunk, texts, docs, bare)):
             section = pipeline.run({"id": str(first + n), "text": text}, names, doc=doc)["entities"]
             ms_by_doc[str(first + n)] = section.get("duration_ms", 0.0)  # as the host measures it
             if section["status"] != "done":
@@ -75,7 +93,7 @@ def cli(gold, limit, show_errors):
             gold_spans = set(document.char_entities())
             predicted = our_spans(section["result"])
             tally(ours, gold_spans, predicted)
-            tally(base, gold_spans, spacy_spans(doc))
+            tally(base, gold_spans, spacy_spans(bare_doc))
             errors += [("missed", text[s:e], t) for s, e, t in gold_spans - predicted if t in TYPES]
             errors += [("spurious", text[s:e], t) for s, e, t in predicted - gold_spans]
     figures, baseline = score(ours), score(base)
@@ -89,9 +107,38 @@ def cli(gold, limit, show_errors):
     docs_n = max(len(documents), 1)
     times = timing(ms_by_doc)
     click.echo(f"cost: parse {parse_s * 1000 / docs_n:.1f} ms/doc, {timing_line(times, 'entities')}")
-    click.echo(json.dumps({
+    out = {
         "micro_f1": figures["micro"]["f1"], "baseline_micro_f1": baseline["micro"]["f1"],
         "per_type": {t: figures[t] for t in TYPES}, "baseline_per_type": {t: baseline[t] for t in TYPES},
-        "documents": len(documents), "parse_ms_per_doc": round(parse_s * 1000 / docs_n, 2),
-        "analyzer_ms_per_doc": round(sum(ms_by_doc.values()) / docs_n, 2), **tail_figures(times),
-    }))
+        "documents": len(documents), "part": part, "parse_ms_per_doc": round(parse_s * 1000 / docs_n, 2),
+        "analyzer_ms_per_doc": round(sum(ms_by_doc.values()) / docs_n, 2), "ms_per_doc": times["ms_per_doc"],
+        **tail_figures(times),
+    }
+    if speed:
+        out.update(speed_ratio(pipeline, stock, speed))
+        click.echo(f"speed: analyze {out['analyze_docs_per_s']} docs/s, bare parse {out['bare_docs_per_s']} "
+                   f"docs/s, ratio {out['speed_ratio']} on {speed} documents")
+    click.echo(json.dumps(out))
+
+
+def speed_ratio(pipeline, stock, n: int, rounds: int = 2) -> dict:
+    """``newsdesk analyze`` (every default analyzer, in process) against the bare stock parse of the
+    same ``n`` development documents (``newsdesk.dev_documents``), alternating A B A B in one
+    process after a warm-up; docs per second from the summed times."""
+    from newsdesk import analyze_documents, dev_documents
+
+    docs = dev_documents(n)
+    texts = [d.get("text") or "" for d in docs]
+    items = [(f"s{i}", d) for i, d in enumerate(docs)]
+    list(analyze_documents(pipeline, items[:2]))
+    list(stock.pipe(texts[:2]))
+    analyze_s = bare_s = 0.0
+    for _ in range(rounds):
+        started = time.perf_counter()
+        list(stock.pipe(texts, batch_size=16))
+        bare_s += time.perf_counter() - started
+        started = time.perf_counter()
+        list(analyze_documents(pipeline, items))
+        analyze_s += time.perf_counter() - started
+    return {"analyze_docs_per_s": round(rounds * n / analyze_s, 2), "bare_docs_per_s": round(rounds * n / bare_s, 2),
+            "speed_ratio": round(bare_s / analyze_s, 3), "speed_documents": n}

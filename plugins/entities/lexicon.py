@@ -36,6 +36,7 @@ class Lexicon:
     demonyms: dict[str, str]             # lower-cased demonym -> ISO alpha-2
     organizations: dict[str, str]        # lower-cased name or alias -> canonical name
     places: frozenset[str]               # GeoNames city and US state names, case as written
+    capitals: frozenset[str]             # GeoNames capitals of countries and territories
 
 
 def _country_forms(country) -> list[str]:
@@ -85,7 +86,9 @@ def lexicon() -> Lexicon:
     # the parts of a compound territory name are places too: "Metohija", "Herzegovina", "Tobago"
     places |= {part.title() for key in countries if " and " in key
                for part in key.split(" and ") if part.strip() and " " not in part.strip()}
-    return Lexicon(countries, names, demonyms, organizations, frozenset(places))
+    capitals = {line for line in (DATA / "capitals.txt").read_text(encoding="utf-8").splitlines()
+                if line and not line.startswith("#")}
+    return Lexicon(countries, names, demonyms, organizations, frozenset(places | capitals), frozenset(capitals))
 
 
 def is_acronym(text: str) -> bool:

@@ -158,7 +158,8 @@ def cluster(mentions: list[Mention], defined: dict[str, int]) -> list[list[Menti
         if m.label == "PERSON" and len(m.words) > 1:
             surnames.setdefault(m.words[-1], set()).add(uf.find(k))
     for k, m in enumerate(mentions):
-        lone = len(m.words) == 1 and m.label in ("ORG", "MISC", "NORP")
+        lone = len(m.words) == 1 and (m.label in ("ORG", "MISC", "NORP") or (
+            m.label in ("GPE", "LOC") and m.text not in lex.places))
         owners = surnames.get(m.words[-1]) if lone else None
         if owners and len(owners) == 1 and not m.code and m.text.lower() not in lex.organizations:
             m.label = "PERSON"
@@ -183,8 +184,11 @@ def record(group: list[Mention], text_length: int) -> dict:
     full = [m for m in group if not is_acronym(m.text)] or group
     best = max(full, key=lambda m: (len(m.words), not m.text.isupper(), -m.start))
     name = best.text
+    known = [lex.organizations[m.text.lower()] for m in group if m.text.lower() in lex.organizations]
     if kind == "location" and code and code in lex.country_names:
         name = lex.country_names[code]
+    elif kind == "organization" and known and not any(known[0] in m.text for m in group if m.text != known[0]):
+        name = known[0]  # the gazetteer's full name: "EU" -> "European Union" (unless a mention extends it)
     elif kind == "group":
         name = Counter(m.text for m in group).most_common(1)[0][0]
     score = sum(0.4 + 0.6 * (1 - m.start / max(text_length, 1)) for m in group) * TYPE_WEIGHT[kind]

@@ -1,7 +1,9 @@
-"""Entity spans for one shared parse: trained NER + shipped NER + gazetteer, boundaries repaired."""
+"""Entity spans for one shared parse: the CoNLL-trained NER + gazetteer, boundaries repaired."""
 from __future__ import annotations
 
 import logging
+import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -11,7 +13,7 @@ from .lexicon import HONORIFICS, TITLE_HEADS, TITLE_MODIFIERS, is_acronym, lexic
 log = logging.getLogger(__name__)
 
 MODEL = Path(__file__).parent / "data" / "ner"
-#: Labels of the shipped NER kept beside the trained one (which knows only PERSON/ORG/GPE/MISC).
+#: OntoNotes labels the trained NER keeps for finer kinds of CoNLL's MISC.
 SHIPPED_EXTRA = frozenset({"NORP", "EVENT", "LAW", "WORK_OF_ART", "PRODUCT", "LANGUAGE"})
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC"}) | SHIPPED_EXTRA
 LOCATION_LABELS = frozenset({"GPE", "LOC", "FAC"})
@@ -37,7 +39,7 @@ class Span:
 
 @lru_cache(maxsize=1)
 def trained_ner():
-    """The CoNLL-fine-tuned NER shipped in ``data/entities/ner`` (None if absent).
+    """The CoNLL-fine-tuned NER shipped in ``data/ner`` as a one-component spaCy pipeline (None if absent).
 
     Its weights are stored as float16 (half the size); they are widened to float32 here.
     """
@@ -62,64 +64,24 @@ def trained_ner():
     return nlp
 
 
-def _words(doc) -> list[list[list[int]]]:
-    """The doc's tokens as the CoNLL-trained model saw them: lines of words of token indices.
+def surnames_are_people(doc):
+    """A pipeline component after ``ner``: a lone name that ends a person's full name elsewhere in the
+    document is that person ("Vucic said" beside "Aleksandar Vucic"), unless it is a known place."""
+    lex = lexicon()
+    surnames = {e[-1].text for e in doc.ents if e.label_ == "PERSON" and len(e) > 1}
+    if not surnames:
+        return doc
+    from spacy.tokens import Span as SpacySpan
 
-    Lines break at newlines; "Anne" "-" "Gaelle" written without spaces is one word, as in CoNLL.
-    """
-    lines: list[list[list[int]]] = [[]]
-    for t in doc:
-        if t.is_space:
-            if "\n" in t.text and lines[-1]:
-                lines.append([])
-            continue
-        line = lines[-1]
-        glued = line and not doc[t.i - 1].whitespace_ and doc[t.i - 1].i == line[-1][-1] and (
-            (t.text == "-" and doc[t.i - 1].text.isalnum())
-            or (doc[t.i - 1].text == "-" and t.text.isalnum() and len(line[-1]) > 1))
-        if glued:
-            line[-1].append(t.i)
-        else:
-            line.append([t.i])
-        if "\n" in t.whitespace_:
-            lines.append([])
-    return [line for line in lines if line]
-
-
-def _trained_spans(doc) -> list[Span] | None:
-    """Entities of the trained NER, run line by line, as spans of ``doc``."""
-    nlp = trained_ner()
-    if nlp is None:
-        return None
-    from spacy.tokens import Doc
-
-    lines = _words(doc)
-    copies = [Doc(nlp.vocab, words=["".join(doc[i].text for i in word) for word in line]) for line in lines]
-    spans = []
-    for line, copy in zip(lines, nlp.get_pipe("ner").pipe(copies)):
-        spans += [Span(line[e.start][0], line[e.end - 1][-1] + 1, e.label_) for e in copy.ents]
-    return spans
+    doc.ents = [SpacySpan(doc, e.start, e.end, "PERSON") if (
+        len(e) == 1 and e.text in surnames and e.label_ in ("GPE", "LOC", "ORG", "MISC", "NORP")
+        and not _known(lex, e.text)) else e for e in doc.ents]
+    return doc
 
 
 def candidate_spans(doc) -> list[Span]:
-    """Merge trained and shipped NER: the trained model decides names, the shipped one adds types."""
-    shipped = {(e.start, e.end): e.label_ for e in doc.ents}
-    trained = _trained_spans(doc)
-    if trained is None:
-        return [Span(e.start, e.end, e.label_) for e in doc.ents if e.label_ in NAME_LABELS]
-    spans = []
-    for span in trained:
-        other = shipped.get((span.start, span.end))
-        if span.label == "MISC":  # the shipped NER names the finer kind (NORP, EVENT, ...)
-            span.label = other if other in SHIPPED_EXTRA else "MISC"
-        elif span.label == "GPE" and other in LOCATION_LABELS:
-            span.label = other
-        spans.append(span)
-    taken = {i for s in spans for i in range(s.start, s.end)}
-    for e in doc.ents:
-        if e.label_ in SHIPPED_EXTRA and not taken.intersection(range(e.start, e.end)):
-            spans.append(Span(e.start, e.end, e.label_))
-    return spans
+    """The names of the shared parse: its ``ner`` is the CoNLL-trained one (see ``spacy_components``)."""
+    return [Span(e.start, e.end, e.label_) for e in doc.ents if e.label_ in NAME_LABELS | {"MISC"}]
 
 
 def _is_title_word(token) -> bool:
@@ -160,9 +122,10 @@ def repair(doc, spans: list[Span]) -> list[Span]:
                 start += 1
             span.role = _role(doc, title_start, start)
         # A sentence-opening participle is not part of a name ("Explaining Belgrade's position"); the
-        # tagger calls it a proper noun there, so the sign is the shipped NER leaving it out.
+        # tagger calls it a proper noun there, so the sign is a known name after it.
         if (end - start > 1 and doc[start].is_sent_start and doc[start].lower_.endswith("ing")
-                and len(doc[start]) > 5 and not doc[start].ent_type_):
+                and len(doc[start]) > 5 and doc[start].text not in lex.places
+                and _known(lex, doc[start + 1:end].text)):
             start += 1
         if start >= end or not any(c.isalpha() for c in doc[start:end].text) or any(
                 t.like_url or t.like_email for t in doc[start:end]):
@@ -212,6 +175,11 @@ def assign_roles(doc, spans: list[Span]) -> None:
 def gazetteer(doc, spans: list[Span]) -> list[Span]:
     """Type known organisations, countries and demonyms; add the ones the NER missed."""
     lex = lexicon()
+    starts = {s.start for s in spans}
+    for span in spans:  # "NATO" + "Week" -> the event "NATO Week"
+        if (span.end < len(doc) and doc[span.end].is_title and doc[span.end].lower_ in EVENT_HEADS
+                and span.end not in starts):
+            span.end, span.label = span.end + 1, "EVENT"
     for span in spans:
         key = doc[span.start:span.end].text.lower()
         if key in lex.organizations:
@@ -225,6 +193,7 @@ def gazetteer(doc, spans: list[Span]) -> list[Span]:
             span.label = "EVENT"  # "NATO Week", "Belgrade Security Conference"
         elif span.label in LOCATION_LABELS and span.end - span.start == 1 and key in BODIES:
             span.label = "ORG"  # "the Alliance", "the Council": a body named by its kind
+    spans = _split_known(doc, spans, lex)
     owner = {i: s for s in spans for i in range(s.start, s.end)}
     text = doc.text
     starts = [t.idx for t in doc]
@@ -239,8 +208,8 @@ def gazetteer(doc, spans: list[Span]) -> list[Span]:
             if key not in lex.organizations and key not in lex.countries and key not in lex.demonyms:
                 continue
             inside = {id(owner[j]): owner[j] for j in range(i, i + n) if j in owner}.values()
-            if n > 1 and key in lex.countries:  # a person the NER starts inside a known place name is
-                cut = [s for s in inside if s.label == "PERSON" and i < s.start < i + n < s.end]
+            if n > 1 and key in lex.countries:  # a name the NER starts inside a known place name is
+                cut = [s for s in inside if i < s.start < i + n < s.end]
                 inside = [s for s in inside if s not in cut]  # junk: "Kosovo and [Metohija Strengthening]"
                 spans = [s for s in spans if s not in cut]
             # a longer known name may absorb the NER's pieces ("Kosovo" "and" "Metohija"), never cut them
@@ -263,6 +232,28 @@ def gazetteer(doc, spans: list[Span]) -> list[Span]:
                 break
         i += 1
     return sorted(spans, key=lambda s: s.start)
+
+
+def _split_known(doc, spans: list[Span], lex) -> list[Span]:
+    """"NATO-Serbia" -> NATO + Serbia when both sides are known; "Serbia Ivo Dacic" -> "Ivo Dacic"
+    (a person named elsewhere in the text) after the country, which the gazetteer then finds."""
+    surnames = {doc[s.end - 1].text for s in spans if s.label == "PERSON"}
+    out = []
+    for span in spans:
+        words = doc[span.start:span.end]
+        if (len(words) == 3 and words[1].text == "-" and not words[0].whitespace_ and not words[1].whitespace_
+                and all(_known(lex, w.text) and not w.text in lex.places for w in (words[0], words[2]))):
+            for w in (words[0], words[2]):
+                org = w.lower_ in lex.organizations
+                out.append(Span(w.i, w.i + 1, "ORG" if org else "GPE", code=None if org else lex.countries.get(w.lower_)))
+            continue
+        for n in range(min(3, len(words) - 2), 0, -1):
+            if (words[:n].text.lower() in lex.countries and words[-1].text in surnames
+                    and all(w.is_title for w in words[n:])):
+                span.start, span.label = span.start + n, "PERSON"
+                break
+        out.append(span)
+    return out
 
 
 def _after_title(doc, i: int) -> bool:
@@ -302,27 +293,49 @@ def people(doc, spans: list[Span]) -> list[Span]:
     return sorted(spans, key=lambda s: s.start)
 
 
+#: What follows the place of a dateline: "BELGRADE (Sputnik) -", "LONDON 1996-08-30", "PARIS, July 22".
+DATELINE_NEXT = re.compile(r"[(,–—-]$|\d{4}-\d\d-\d\d$")
 #: Prepositions after which a known city name is a place ("talks in Ohrid").
 LOCATIVE = frozenset({"in", "from", "near", "outside"})
 
 
 def places(doc, spans: list[Span]) -> list[Span]:
-    """Known city names the NER took for persons become places; untagged ones after "in"/"from" are added.
+    """Capitals the NER took for persons become places, other known towns where a use follows "in"/"from"
+    or is coordinated with a place ("Brussels and Ohrid"); untagged capitals, and known towns after
+    "in"/"from", are added.
 
-    One sense per text: a name stays a person everywhere if the shipped NER calls it a person, or
-    any use of it follows a title or is part of a longer person name ("Jackson" beside "Michael Jackson").
+    One sense per text: a name stays a person everywhere if any use of it follows a title or is part of
+    a longer person name ("Jackson" beside "Michael Jackson"). A known place in capitals is a place
+    too (the dateline "BELGRADE (Sputnik) -").
     """
-    known = lexicon().places
-    shipped = {(e.start, e.end): e.label_ for e in doc.ents}
+    lex = lexicon()
+    known = lex.places
     persons = [s for s in spans if s.label == "PERSON"]
     evidence = {w for s in persons if s.end - s.start > 1 for w in doc[s.start:s.end].text.split()}
-    evidence |= {doc[s.start:s.end].text for s in persons
-                 if s.role or _after_title(doc, s.start) or shipped.get((s.start, s.end)) == "PERSON"}
-    for span in persons:
+    evidence |= {doc[s.start:s.end].text for s in persons if s.role or _after_title(doc, s.start)}
+    parts = {p for key in lex.countries if " and " in key for p in key.split(" and ")}  # "Metohija"
+    located = {doc[s.start:s.end].text for s in spans if s.start and doc[s.start - 1].lower_ in LOCATIVE}
+    located |= {doc[s.start:s.end].text for s in spans if doc[s.start].dep_ == "conj" and any(
+        p.label in LOCATION_LABELS and p.start <= doc[s.start].head.i < p.end for p in spans)}
+    for span in persons:  # a capital is a place; another town only where the text places it
         text = doc[span.start:span.end].text
-        if text in known and text not in evidence:
+        if text not in evidence and (text in lex.capitals or (text in known and text in located)
+                                     or text.lower() in parts):
+            span.label = "GPE"
+    for span in spans:  # "in Brussels and Ohrid"
+        text = doc[span.start:span.end].text
+        if span.label == "ORG" and span.end - span.start == 1 and text in known and text in located:
+            span.label = "GPE"
+    for span in spans:
+        text = doc[span.start:span.end].text
+        if (span.label in ("PERSON", "ORG", "MISC") and text.isupper() and len(text) > 2 and text.title() in known
+                and span.end < len(doc) and DATELINE_NEXT.match(doc[span.end].text)):
             span.label = "GPE"
     taken = {i for s in spans for i in range(s.start, s.end)}
+    for t in doc:  # a capital the NER missed ("Athens said on Monday")
+        if t.i not in taken and t.is_title and t.pos_ == "PROPN" and t.text in lex.capitals:
+            spans.append(Span(t.i, t.i + 1, "GPE"))
+            taken.add(t.i)
     for t in doc:
         if (t.i in taken or not t.is_title or t.i == 0 or doc[t.i - 1].lower_ not in LOCATIVE
                 or t.ent_type_ in ("DATE", "TIME", "PERSON", "ORG")):
@@ -362,11 +375,10 @@ def _title_case_lines(doc) -> list[tuple[int, int]]:
 
 
 def headlines(doc, spans: list[Span]) -> list[Span]:
-    """Drop spans on headline-like lines unless the name is known, also tagged in the body or tagged
-    alike by the shipped NER; the gazetteer then finds the known names there.
+    """Drop spans on headline-like lines unless the name is known or also tagged in the body; the
+    gazetteer then finds the known names there.
     Trim share-button and photo-credit words."""
     lex = lexicon()
-    shipped = {(e.start, e.end) for e in doc.ents if e.label_ in NAME_LABELS}
     lines = _title_case_lines(doc)
 
     def in_headline(span: Span) -> bool:
@@ -382,9 +394,88 @@ def headlines(doc, spans: list[Span]) -> list[Span]:
             span.end -= 1
         text = doc[span.start:span.end].text
         if span.start == span.end or (in_headline(span) and text not in body and text not in lex.places
-                                      and (span.start, span.end) not in shipped
                                       and text.lower() not in lex.organizations
                                       and text.lower() not in lex.countries and text.lower() not in lex.demonyms):
             continue
         out.append(span)
     return out
+
+
+#: Words naming a body's office or term, cut from the end of a name ("the OSCE Chairmanship" -> OSCE).
+OFFICE_TAILS = frozenset({"chairmanship", "presidency"})
+
+
+def common_words(doc, spans: list[Span]) -> list[Span]:
+    """Drop one-word names the text also writes in lower case ("the Meeting of ..." beside "a meeting"),
+    or that open a sentence, are a dictionary word and are not names elsewhere in the text ("Troops
+    patrolled"), unless the gazetteer knows them; cut an office word from a known name ("OSCE Chairmanship")."""
+    lex = lexicon()
+    lower = {t.text for t in doc if t.is_lower}
+    inside = {doc[s.start:s.end].text for s in spans if not doc[s.start].is_sent_start}
+    out = []
+    for span in spans:
+        if (span.end - span.start > 1 and doc[span.end - 1].lower_ in OFFICE_TAILS
+                and doc[span.start:span.end - 1].text.lower() in lex.organizations):
+            span.end -= 1
+        text = doc[span.start:span.end].text
+        if span.end - span.start == 1 and not _known(lex, text) and (
+                text.lower() in lower or (doc[span.start].is_sent_start and text not in inside and not text.isupper()
+                                          and _dictionary_word(doc, text.lower()))):
+            continue
+        out.append(span)
+    return out
+
+
+#: The lemmatizer's word lists (nouns, verbs, adjectives, adverbs) by vocab, kept by ``remember_words``.
+_WORDS: dict[int, frozenset[str]] = {}
+
+
+def remember_words(nlp) -> None:
+    """Keep the word lists of the pipeline's lemmatizer for :func:`common_words`."""
+    if "lemmatizer" in nlp.pipe_names and "lemma_index" in nlp.get_pipe("lemmatizer").lookups.tables:
+        index = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
+        _WORDS[id(nlp.vocab)] = frozenset(w for words in index.values() for w in words)
+
+
+def _dictionary_word(doc, word: str) -> bool:
+    """Whether ``word`` or its singular is in the lemmatizer's word lists."""
+    index = _WORDS.get(id(doc.vocab), frozenset())
+    return word in index or (word.endswith("s") and word[:-1] in index)
+
+
+def _known(lex, text: str) -> bool:
+    key = text.lower()
+    return key in lex.organizations or key in lex.countries or key in lex.demonyms or text.title() in lex.places
+
+
+#: Last words of company names.
+COMPANY_SUFFIXES = frozenset("inc corp co ltd plc spa ag sa nv bv gmbh llc holdings group bancshares bancorp".split())
+
+
+def one_type(doc, spans: list[Span]) -> list[Span]:
+    """One type per name in a document. A name ending in "Inc", "SpA", ... is a company, and so is a
+    one-word "person" that starts a company's name in the text. The mentions of the same words take the type at least twice as
+    many of them have as any other, unless a mention was typed by its context (a title, a code).
+    Names in capitals are left alone: a dateline "NEW YORK" is a place, the team in a results table an
+    organisation."""
+    for span in spans:  # "Pirelli SpA", "Boatmen's Bancshares Inc."
+        if span.label in ("PERSON", "GPE", "LOC", "MISC") and span.end - span.start > 1 and \
+                doc[span.end - 1].lower_.rstrip(".") in COMPANY_SUFFIXES:
+            span.label = "ORG"
+    heads = {doc[s.start].text for s in spans if s.label == "ORG" and s.end - s.start > 1}
+    heads -= {w for s in spans if s.label == "PERSON" and s.end - s.start > 1 for w in doc[s.start:s.end].text.split()}
+    for span in spans:  # "Pirelli" beside "Pirelli SpA"
+        if span.label == "PERSON" and span.end - span.start == 1 and doc[span.start].text in heads and not span.role:
+            span.label = "ORG"
+    votes: dict[str, list[Span]] = {}
+    for span in spans:
+        text = doc[span.start:span.end].text
+        if span.label in ("PERSON", "ORG", "GPE", "LOC", "MISC") and not span.code and not text.isupper():
+            votes.setdefault(text, []).append(span)
+    for group in votes.values():
+        counts = Counter(s.label for s in group).most_common()
+        if len(counts) > 1 and counts[0][1] >= 2 * counts[1][1]:
+            for span in group:
+                if not span.role:
+                    span.label = counts[0][0]
+    return spans

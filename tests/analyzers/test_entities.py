@@ -81,6 +81,41 @@ def test_seed_organizations_and_countries(seeds):
                     "Serbia", "Kosovo", "Russia", "Ukraine"}
 
 
+def test_seed_names_people_recognise(seeds):
+    """Issue 20: full canonical names, names never cut in half, capitals and datelines as places."""
+    bodies = {k[:3]: entities_of(b) for k, b in seeds.items()}
+    for key in ("002", "003", "004"):
+        eu = find(bodies[key], "European Union")
+        assert eu["type"] == "organization" and "EU" in eu["aliases"], key
+        assert not [e for e in bodies[key] if e["name"] == "EU"]
+    assert find(bodies["002"], "Islamic State")["type"] == "organization"
+    assert not [e for e in bodies["002"] if e["name"] == "Islamic"]
+    osce = find(bodies["002"], "Organization for Security and Co-operation in Europe")
+    assert osce["type"] == "organization" and osce["acronym"] == "OSCE"
+    assert not [e for e in bodies["002"] if "Chairmanship" in e["name"]]
+    for key in ("000", "002", "003", "004"):
+        assert find(bodies[key], "Pristina")["type"] == "location", key
+    assert find(bodies["004"], "Ohrid")["type"] == "location"
+    assert not [e for e in bodies["002"] if e["name"] == "Meeting"]
+    belgrade = find(bodies["000"], "Belgrade")  # the dateline "BELGRADE (UrduPoint News / Sputnik ...)"
+    assert belgrade["type"] == "location" and "BELGRADE" in belgrade["aliases"]
+    assert find(bodies["004"], "Vilnius")["type"] == "location"
+
+
+def test_the_shared_parse_has_the_trained_entities(pipeline):
+    """One NER pass: the plugin's CoNLL-trained ``ner`` replaced the stock one in the shared pipeline,
+    so every analyzer sees the entities this one starts from; the stock labels stay."""
+    nlp = pipeline.nlp
+    assert nlp.meta["newsdesk_components"]["ner"].startswith("newsdesk_entities entities_conll_ner")
+    assert "MISC" in nlp.get_pipe("ner").labels
+    doc = nlp("Alan Shearer scored twice for Newcastle on Saturday, 17 August 1996, in London.")
+    labels = {e.text: e.label_ for e in doc.ents}
+    assert labels.get("Alan Shearer") == "PERSON" and labels.get("Newcastle") == "ORG"
+    assert any(label == "DATE" for label in labels.values()), labels
+    doc = nlp("Serbian President Aleksandar Vucic met the envoy.\n\nVucic said Serbia welcomes the decision.")
+    assert [e.label_ for e in doc.ents if e.text == "Vucic"] == ["PERSON"]  # one person per surname, for all
+
+
 def test_seed_acronym_merges_with_its_expansion(seeds):
     body = next(b for b in seeds.values() if "(SNS)" in b["document"]["text"])
     party = find(entities_of(body), "Serbian Progressive Party")
@@ -127,8 +162,11 @@ def test_demonym_is_a_group_linked_to_its_country(run):
 
 def test_gazetteer_types_alliances_as_organizations(run):
     entities = run("NATO and the EU discussed the KFOR mission with the OSCE in Vienna.")
-    for name in ("NATO", "EU", "KFOR", "OSCE"):
-        assert find(entities, name)["type"] == "organization", name
+    for name, acronym in (("NATO", None), ("European Union", "EU"), ("Kosovo Force", "KFOR"),
+                          ("Organization for Security and Co-operation in Europe", "OSCE")):
+        record = find(entities, name)  # the gazetteer's full name; the acronym stays an alias
+        assert record["type"] == "organization", name
+        assert record.get("acronym") == acronym and (acronym is None or acronym in record["aliases"]), record
     assert find(entities, "Vienna")["type"] == "location"
 
 
@@ -202,11 +240,14 @@ def test_eval_smoke_on_five_documents():
     result = CliRunner().invoke(cli, [str(CONLL_DEV), "--limit", "5"])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output.strip().splitlines()[-1])
-    assert figures["documents"] == 5
+    assert figures["documents"] == 5 and figures["part"] == "all"
     assert set(figures["per_type"]) == {"PER", "ORG", "LOC"}
     assert figures["micro_f1"] > figures["baseline_micro_f1"]
     assert 0 < figures["p99_ms_per_doc"] <= figures["max_ms_per_doc"]
     assert "slowest: " in result.output
+    check = CliRunner().invoke(cli, [str(CONLL_DEV), "--limit", "30", "--part", "check"])
+    assert check.exit_code == 0, check.output
+    assert 0 < json.loads(check.output.strip().splitlines()[-1])["documents"] < 30
 
 
 def test_glued_sentence_opening_is_not_a_name(run):
