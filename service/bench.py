@@ -28,22 +28,11 @@ from pathlib import Path
 import click
 import requests
 
+from .devdata import as_sent, dev_documents
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 GOALS = {"ratio": 0.90, "idle_factor": 2.0, "memory_factor": 4.0}
-
-
-def _as_sent(doc: dict) -> dict:
-    """What a client sends: ``read_documents`` also adds what the service derives (the language)."""
-    return {k: doc[k] for k in ("text", "title", "published_at") if doc.get(k)}
-
-
-def load_documents(limit: int | None) -> list[dict]:
-    """The seeds, then PolNeAR dev and BBC News texts (see :func:`newsdesk.devdata.dev_documents`)."""
-    from .devdata import dev_documents
-
-    return dev_documents(limit)
 
 
 def _ts(iso: str) -> float:
@@ -369,11 +358,11 @@ def cli(fast, n_docs, rounds, rate, seconds, concurrency, cluster, broker, worke
     if fast:
         from .documents import read_documents
 
-        docs = [_as_sent(d) for _, d in read_documents([str(SEEDS)])] * 2
+        docs = [as_sent(d) for _, d in read_documents([str(SEEDS)])] * 2
         docs = docs[:n_docs] if n_docs else docs
         singles = docs[:2]
     else:
-        docs = load_documents(n_docs or 200)
+        docs = dev_documents(n_docs or 200)
         singles = docs[:5]
     seconds = seconds or (4 if fast else 30)
     rounds = max(1, rounds or (2 if fast else 3))

@@ -24,6 +24,11 @@ def dev_data(*parts: str) -> Path:
     return base.joinpath(*parts)
 
 
+def as_sent(doc: dict) -> dict:
+    """What a client sends: ``read_documents`` also adds what the service derives (the language)."""
+    return {k: doc[k] for k in ("text", "title", "published_at") if doc.get(k)}
+
+
 def dev_documents(limit: int | None) -> list[dict]:
     """Documents to time the pipeline on: the seeds, then (when the development corpora exist) PolNeAR dev
     and BBC News texts, as a client would send them (``newsdesk bench`` and ``eval entities --speed``).
@@ -33,8 +38,7 @@ def dev_documents(limit: int | None) -> list[dict]:
     """
     from .documents import read_documents
 
-    seeds = [{k: doc[k] for k in ("text", "title", "published_at") if doc.get(k)}  # what a client sends
-             for _, doc in read_documents([str(Path(__file__).resolve().parents[1] / "seeds")])]
+    seeds = [as_sent(doc) for _, doc in read_documents([str(Path(__file__).resolve().parents[1] / "seeds")])]
     extra: list[dict] = []
     for path, date_key in ((dev_data("quotes") / "dev.jsonl", "publication_date"),
                            (dev_data("bbc-news") / "train.jsonl", None)):

@@ -159,10 +159,17 @@ def _from_url(document: dict, text: str) -> dict:
     return {"value": None, "source": None, "evidence": None, "confidence": 0.0}
 
 
+class Settings(Schema):
+    """``NEWSDESK_ANALYZER__DATES__RECOGNISER``, checked when the service starts."""
+
+    recogniser = fields.String(validate=validate.OneOf(COMBINATIONS), load_default=RECOGNISER, metadata={
+        "description": "rules alone, or combined with the learned span model: " + ", ".join(COMBINATIONS)})
+
+
 @analyzer("dates", version="1.1",
           requires=["parse", "document.published_at", "document.url", "document.title", "document.page"],
           output_schema=Output, languages=("en",),  # English patterns and model
-          default_config={"recogniser": RECOGNISER},
+          config_schema=Settings,
           description="Publication date and TIMEX3 temporal expressions resolved against it.")
 def dates(document: dict, context) -> dict:
     """Publication date (request, header, dateline or URL) and normalised temporal expressions."""
@@ -178,8 +185,6 @@ def dates(document: dict, context) -> dict:
         pub = publication_date(document, [])
     timexes = find_timexes(text, dct, context.doc)
     mode = (context.config or {}).get("recogniser", RECOGNISER)
-    if mode not in COMBINATIONS:
-        raise ValueError(f"dates: recogniser must be one of {', '.join(COMBINATIONS)}, not {mode!r}")
     if mode != "rules" and context.doc is not None and context.doc.text == text:
         near = questioned(timexes) if mode == "vote" else None  # the vote asks only where it may veto
         timexes = combine(text, timexes, learned_spans(context.doc, near) if near != [] else [], dct, mode)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from .recogniser import COMBINATIONS
+
 TAG_RE = re.compile(r"<(/?)([A-Za-z0-9_]+)([^>]*?)(/?)>")
 ATTR_RE = re.compile(r'(\w+)="([^"]*)"')
 
@@ -126,7 +128,7 @@ def _summary(figures: dict) -> str:
 @click.option("--part", type=click.Choice(["tune", "check", "all", "tune-dev"]), default=None,
               help="Score a fixed part of ../shared/data instead of GOLD_DIRS: tune = TimeBank, check = "
                    "AQUAINT + MEANTIME (nothing is tuned on it), all = both; tune-dev = TimeBank's held-in fifth.")
-@click.option("--recogniser", type=click.Choice(["rules", "union", "bounds", "vote"]), default=None,
+@click.option("--recogniser", type=click.Choice(COMBINATIONS), default=None,
               help="Override the analyzer's recogniser setting (rules alone, or with the learned spans).")
 @click.option("--limit", type=int, default=None, help="Score only the first N files of each folder.")
 @click.option("--errors", "show_errors", is_flag=True, help="Print each mismatch (for development; not on check).")
