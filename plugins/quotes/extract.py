@@ -217,13 +217,13 @@ def complement(verb, lemma: str):
 
 def _paragraph_tokens(doc, anchor) -> tuple[int, int]:
     """Token range of the line (paragraph) holding ``anchor``: content never crosses a newline."""
-    i = anchor.i
-    while i > 0 and "\n" not in doc[i - 1].text and "\n" not in doc[i - 1].whitespace_:
-        i -= 1
-    j = anchor.i
-    while j + 1 < len(doc) and "\n" not in doc[j].whitespace_ and "\n" not in doc[j + 1].text:
-        j += 1
-    return i, j + 1
+    starts = doc.user_data.get("newsdesk_quotes:lines")
+    if starts is None:  # once per document: every cue asks, and a walk per cue is quadratic
+        starts = [0] + [t.i for t in doc[1:] if "\n" in t.text or "\n" in doc[t.i - 1].whitespace_
+                        or "\n" in doc[t.i - 1].text]
+        doc.user_data["newsdesk_quotes:lines"] = starts
+    k = bisect.bisect_right(starts, anchor.i)
+    return starts[k - 1], starts[k] if k < len(starts) else len(doc)
 
 
 def _detached_end(node):

@@ -60,20 +60,25 @@ def encoder_text(title: str | None, text: str) -> str:
 def featurize(doc, title: str | None) -> dict:
     """What the models see of one document: the shared parse of the text plus the title."""
     title_tokens = title_words(title)
-    words = [t.lower_ for t in doc if not (t.is_space or t.is_punct)]
-    lemmas = [t.lemma_.lower() for t in doc if t.pos_ in CONTENT_POS and not t.is_stop]
-    ents = Counter(e.label_ for e in doc.ents)
+    words, lemmas, match = [], [], []
+    for t in doc:  # one pass: a Token object per visit is most of this function's cost
+        if t.pos_ in CONTENT_POS and not t.is_stop:
+            lemmas.append(t.lemma_.lower())
+        if not (t.is_space or t.is_punct):
+            words.append(t.lower_)
+            match.append(t.lemma_.lower())
+    spans = doc.ents
+    ents = Counter(e.label_ for e in spans)
     extras = [f"l:{lemma}" for lemma in lemmas] + [f"t:{w}" for w in title_tokens]
     extras += [f"e:{label}:{min(n, 5)}" for label, n in ents.items()]  # bucketed entity-type counts
-    extras += ["e:" + "_".join(e.text.lower().split()) for e in doc.ents
+    extras += ["e:" + "_".join(e.text.lower().split()) for e in spans
                if e.label_ in ("GPE", "NORP", "ORG", "PERSON")]
     # The vocabulary matcher sees lemmas of the text and naive singulars of title words.
-    match = [t.lemma_.lower() for t in doc if not (t.is_space or t.is_punct)]
     match += ["."] + [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
                       for w in title_tokens]
     return {"words": " ".join(title_tokens + ["|"] + words), "extras": " ".join(extras),
             "length": len(title_tokens) + len(words), "encoder_text": encoder_text(title, doc.text),
-            "match": match, "countries": len({e.text.lower() for e in doc.ents if e.label_ in ("GPE", "NORP")})}
+            "match": match, "countries": len({e.text.lower() for e in spans if e.label_ in ("GPE", "NORP")})}
 
 
 class Vocabulary:
