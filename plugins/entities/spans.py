@@ -189,6 +189,9 @@ def gazetteer(doc, spans: list[Span]) -> list[Span]:
             span.label, span.code = ("GPE" if span.label == "ORG" else span.label), lex.countries[key]
         elif key in lex.demonyms and (span.label in ("NORP", "MISC") or span.end - span.start == 1):
             span.label, span.code = "NORP", lex.demonyms[key]
+        elif span.label in ("ORG", "MISC") and span.end - span.start > 1 and doc[span.end - 1].lower_.endswith("s") \
+                and doc[span.end - 1].lower_ in lex.demonyms:
+            span.label = "NORP"  # a name headed by a people ("Kosovo Albanians") names a group, not a body
         elif span.label in LOCATION_LABELS | {"PERSON"} and doc[span.end - 1].lower_ in EVENT_HEADS:
             span.label = "EVENT"  # "NATO Week", "Belgrade Security Conference"
         elif span.label in LOCATION_LABELS and span.end - span.start == 1 and key in BODIES:

@@ -257,3 +257,11 @@ def test_glued_sentence_opening_is_not_a_name(run):
     persons = [e["name"] for e in entities if e["type"] == "person"]
     assert persons == ["Milos Vucevic"]
     assert find(entities, "Belgrade")["type"] == "location"
+
+
+def test_a_name_headed_by_a_people_is_a_group(seeds, run):
+    """"Kosovo Albanians" names people, not an organisation, whatever the NER called it."""
+    seed = entities_of(seeds["003_a288471b0e0d1077"])
+    assert find(seed, "Kosovo Albanians")["type"] == "group"
+    entities = run("Talks between Serbia and the Kosovar Albanians resumed in Brussels on Monday.")
+    assert find(entities, "Kosovar Albanians")["type"] == "group"
