@@ -21,6 +21,9 @@ EDGE_JUNK = frozenset({"'s", "’s", "'", "’", '"', "“", "”", "(", ")", ",
 MAX_GAZETTEER_TOKENS = 8
 #: Last words of event names that the NER may type as places or persons.
 EVENT_HEADS = frozenset({"week", "summit", "conference", "forum", "festival", "expo", "olympics"})
+#: Last words of the names of documents and agreements, which the NER may type as their authors.
+DOCUMENT_HEADS = frozenset({"resolution", "resolutions", "agreement", "treaty", "accord", "accords", "act",
+                            "plan", "declaration", "charter", "protocol", "strategy"})
 #: Words that name a body when used alone and capitalised, never a place.
 BODIES = frozenset({"alliance", "union", "council", "commission", "assembly", "parliament", "government",
                     "ministry", "committee", "federation", "league", "coalition"})
@@ -192,6 +195,13 @@ def gazetteer(doc, spans: list[Span]) -> list[Span]:
         elif span.label in ("ORG", "MISC") and span.end - span.start > 1 and doc[span.end - 1].lower_.endswith("s") \
                 and doc[span.end - 1].lower_ in lex.demonyms:
             span.label = "NORP"  # a name headed by a people ("Kosovo Albanians") names a group, not a body
+        elif span.label in LOCATION_LABELS | {"PERSON", "ORG"} and span.end - span.start > 1 \
+                and doc[span.end - 1].lower_ in DOCUMENT_HEADS:
+            author = doc[span.start:span.end - 1].text.lower()  # "UN Security Council [Resolution]"
+            if author in lex.organizations:
+                span.end, span.label = span.end - 1, "ORG"
+            else:
+                span.label = "LAW"  # "Individual Partnership Action Plan": a document, not a body
         elif span.label in LOCATION_LABELS | {"PERSON"} and doc[span.end - 1].lower_ in EVENT_HEADS:
             span.label = "EVENT"  # "NATO Week", "Belgrade Security Conference"
         elif span.label in LOCATION_LABELS and span.end - span.start == 1 and key in BODIES:

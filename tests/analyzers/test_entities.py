@@ -265,3 +265,13 @@ def test_a_name_headed_by_a_people_is_a_group(seeds, run):
     assert find(seed, "Kosovo Albanians")["type"] == "group"
     entities = run("Talks between Serbia and the Kosovar Albanians resumed in Brussels on Monday.")
     assert find(entities, "Kosovar Albanians")["type"] == "group"
+
+
+def test_a_document_is_not_its_author(seeds, run):
+    """A resolution or plan the NER typed as an organisation: its author is the organisation,
+    a plan with no known author is a document."""
+    assert find(entities_of(seeds["004_baf4b27035ae48f9"]), "UN Security Council")["type"] == "organization"
+    assert find(entities_of(seeds["000_409059f7ab741797"]), "Individual Partnership Action Plan")["type"] == "other"
+    entities = run("Serbia insists on respect for UN Security Council Resolution 1244, diplomats said.")
+    assert find(entities, "UN Security Council")["type"] == "organization"
+    assert not [e for e in entities if "Resolution" in e["name"]]
