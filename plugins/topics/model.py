@@ -219,12 +219,11 @@ class Tfidf:
     def row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Column indices and values of one text's row."""
         tokens = self.TOKEN_RE.findall(text)
-        counts: Counter = Counter()
-        for n in range(1, self.ngrams + 1):
-            for i in range(len(tokens) - n + 1):
-                j = self.index.get(tokens[i] if n == 1 else " ".join(tokens[i:i + n]))
-                if j is not None:
-                    counts[j] += 1
+        grams = list(tokens)
+        for n in range(2, self.ngrams + 1):
+            grams += map(" ".join, zip(*(tokens[k:] for k in range(n))))
+        index = self.index
+        counts = Counter(j for j in map(index.get, grams) if j is not None)
         cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
         values = (1 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))) * self.idf[cols]
         norm = np.sqrt(np.dot(values, values))
