@@ -215,13 +215,17 @@ def complement(verb, lemma: str):
     return None
 
 
+_LINES: tuple = (None, [])  # (the last document, its line starts): the shared parse stays untouched
+
+
 def _paragraph_tokens(doc, anchor) -> tuple[int, int]:
     """Token range of the line (paragraph) holding ``anchor``: content never crosses a newline."""
-    starts = doc.user_data.get("newsdesk_quotes:lines")
-    if starts is None:  # once per document: every cue asks, and a walk per cue is quadratic
+    global _LINES
+    last, starts = _LINES
+    if last is not doc:  # once per document: every cue asks, and a walk per cue is quadratic
         starts = [0] + [t.i for t in doc[1:] if "\n" in t.text or "\n" in doc[t.i - 1].whitespace_
                         or "\n" in doc[t.i - 1].text]
-        doc.user_data["newsdesk_quotes:lines"] = starts
+        _LINES = (doc, starts)
     k = bisect.bisect_right(starts, anchor.i)
     return starts[k - 1], starts[k] if k < len(starts) else len(doc)
 
