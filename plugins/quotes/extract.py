@@ -509,19 +509,20 @@ def noun_cues(doc) -> list[Attribution]:
         if tok.pos_ != "NOUN":
             continue
         lemma = lemma_of(tok)
+        preps = set(lex["prep_nouns"].get(lemma, ())) | set(lex["noun_preps"].get(lemma, ()))
         kind = "speech" if lemma in lex["speech_nouns"] else "cognition" if lemma in lex["cognition_nouns"] \
-            else "speech" if lemma in lex["prep_nouns"] else None
+            else "speech" if preps else None
         if kind is None:
             continue
         # "the claim that ...", "his promise to repeal ...", "her support for the bill"
         comp = next((c for c in tok.children if c.dep_ in ("acl", "ccomp") and any(
             m.dep_ == "mark" and m.lower_ == "that" or m.dep_ == "aux" and m.lower_ == "to" for m in c.children)),
             None)
-        # "her support for the bill" as a clause's subject; as an object it is usually part of the
-        # content of the clause's own cue ("Smith criticized her support for ...")
-        if comp is None and tok.dep_ in ("nsubj", "nsubjpass", "ROOT", "appos"):
-            prep = next((c for c in tok.children if c.dep_ == "prep" and c.lower_ in lex["prep_nouns"].get(lemma, ())),
-                        None)
+        # "her support for the bill" as a clause's subject, or as the object of a plain verb ("renewed
+        # her attack on ..."; after a cue verb the keep model weighs it); not inside a prepositional
+        # phrase, where "after an attack on the police" is rarely speech
+        if comp is None and tok.dep_ in ("nsubj", "nsubjpass", "ROOT", "appos", "dobj", "attr"):
+            prep = next((c for c in tok.children if c.dep_ == "prep" and c.lower_ in preps), None)
             comp = next((c for c in prep.children if c.dep_ in ("pobj", "pcomp")), None) if prep is not None else None
         if comp is None or comp.left_edge.i < tok.i:
             continue

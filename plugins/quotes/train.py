@@ -74,23 +74,50 @@ def content_shape(doc, gold: dict) -> tuple[str, str] | None:
     return lemma, {"xcomp": "infinitive", "dobj": "object"}.get(root.dep_, "other")
 
 
+def noun_prep(doc, gold: dict) -> tuple[str, str] | None:
+    """(cue noun lemma, preposition) when the gold content is the object of the cue noun's
+    preposition ("[criticism] of [the deal]"), else None."""
+    if gold.get("cue_start") is None:
+        return None
+    cue = doc.char_span(gold["cue_start"], gold["cue_end"], alignment_mode="expand")
+    content = doc.char_span(gold["start"], gold["end"], alignment_mode="expand")
+    if cue is None or content is None or not len(content):
+        return None
+    root = content.root
+    prep = root.head
+    if root.dep_ in ("pobj", "pcomp") and prep.dep_ == "prep" and prep.head.pos_ == "NOUN" \
+            and cue.start <= prep.head.i < cue.end:
+        return lemma_of(prep.head), prep.lower_
+    return None
+
+
 def learn_cues(docs, records) -> dict:
     """The cue verbs and content shapes the gold attests: ``clause_cues`` take a finite clause or a
     direct quote (verbs of saying and thinking: "said that", "believes that"); ``infinitive_cues``
     a to-infinitive ("vowed to", and intentions: "refused to", "sought to"); ``object_cues`` are
-    clause cues whose bare object is their usual content ("called him a liar", "urged calm")."""
+    clause cues whose bare object is their usual content ("called him a liar", "urged calm");
+    ``noun_preps``: nouns whose prepositional object is content ("criticism of", "attack on")."""
     shapes: dict[str, Counter] = {}
+    preps: Counter = Counter()
     for doc, r in zip(docs, records):
         for g in r["quotes"]:
             found = content_shape(doc, g)
             if found:
                 shapes.setdefault(found[0], Counter())[found[1]] += 1
+            pair = noun_prep(doc, g)
+            if pair:
+                preps[pair] += 1
+    noun_preps: dict[str, list[str]] = {}
+    for (lemma, prep), n in sorted(preps.items()):
+        if n >= MIN_SHAPE:
+            noun_preps.setdefault(lemma, []).append(prep)
     clause = sorted(lemma for lemma, c in shapes.items()
                     if c["clause"] >= MIN_SHAPE and c["clause"] >= CLAUSE_SHARE * sum(c.values()))
     return {"clause_cues": clause,
             "infinitive_cues": sorted(lemma for lemma, c in shapes.items() if c["infinitive"] >= MIN_SHAPE),
             "object_cues": [lemma for lemma in clause
-                            if shapes[lemma]["object"] >= OBJECT_RATIO * shapes[lemma]["clause"]]}
+                            if shapes[lemma]["object"] >= OBJECT_RATIO * shapes[lemma]["clause"]],
+            "noun_preps": noun_preps}
 
 
 def write_cues(learned: dict, path: Path = LEXICON_PATH) -> None:

@@ -391,6 +391,13 @@ def test_speech_acts_with_infinitive_or_object_stay_quotes(analyze):
     assert q["cue"]["text"] == "claimed" and q["speaker"]["text"] == "The group"
 
 
+def test_learned_noun_cue_as_an_object(analyze):
+    """'attack on' is learnt from the gold (noun_preps); as the object of a plain verb its speaker
+    is that verb's subject."""
+    q = find(quotes_of(analyze, "The senator renewed her attack on the trade deal."), "the trade deal")
+    assert q["text"] == "the trade deal" and q["cue"]["text"] == "attack" and q["speaker"]["text"] == "The senator"
+
+
 def test_learned_cue_lists_follow_the_gold_shapes(pipeline):
     from newsdesk_quotes.train import MIN_SHAPE, learn_cues
 
@@ -410,6 +417,7 @@ def test_learned_cue_lists_follow_the_gold_shapes(pipeline):
     assert learned["clause_cues"] == ["say", "vow"]  # took a clause: verbs of saying
     assert learned["infinitive_cues"] == ["refuse", "vow"]  # took an infinitive: refuse only with ``intentions``
     assert learned["object_cues"] == []  # criticize is no clause cue: its object stays content anyway
+    assert learned["noun_preps"] == {}
 
 
 def test_nominal_cue_with_infinitive_and_preposition(analyze):
