@@ -44,17 +44,25 @@ CLAUSE_SHARE = 0.05
 OBJECT_RATIO = 2
 
 
-def content_shape(doc, gold: dict) -> tuple[str, str] | None:
-    """(cue verb lemma, shape) of one gold attribution: ``clause`` (a finite clausal complement of
-    the cue, or a direct quote), ``infinitive`` (its to-infinitive), ``object`` (its direct object),
-    ``other``; None without a verb in the cue."""
+def _gold_spans(doc, gold: dict):
+    """The gold cue's token span and the root token of its content, or None without a cue."""
     if gold.get("cue_start") is None:
         return None
     cue = doc.char_span(gold["cue_start"], gold["cue_end"], alignment_mode="expand")
     content = doc.char_span(gold["start"], gold["end"], alignment_mode="expand")
     if cue is None or content is None or not len(content):
         return None
-    root = content.root
+    return cue, content.root
+
+
+def content_shape(doc, gold: dict) -> tuple[str, str] | None:
+    """(cue verb lemma, shape) of one gold attribution: ``clause`` (a finite clausal complement of
+    the cue, or a direct quote), ``infinitive`` (its to-infinitive), ``object`` (its direct object),
+    ``other``; None without a verb in the cue."""
+    spans = _gold_spans(doc, gold)
+    if spans is None:
+        return None
+    cue, root = spans
     # the cue word the content hangs on ("refusing to acknowledge [that ...]": acknowledge), else its first verb
     verb = next((t for t in cue if t.i == root.head.i and t.pos_ == "VERB"), None) \
         or next((t for t in cue if t.pos_ == "VERB"), None)
@@ -77,13 +85,10 @@ def content_shape(doc, gold: dict) -> tuple[str, str] | None:
 def noun_prep(doc, gold: dict) -> tuple[str, str] | None:
     """(cue noun lemma, preposition) when the gold content is the object of the cue noun's
     preposition ("[criticism] of [the deal]"), else None."""
-    if gold.get("cue_start") is None:
+    spans = _gold_spans(doc, gold)
+    if spans is None:
         return None
-    cue = doc.char_span(gold["cue_start"], gold["cue_end"], alignment_mode="expand")
-    content = doc.char_span(gold["start"], gold["end"], alignment_mode="expand")
-    if cue is None or content is None or not len(content):
-        return None
-    root = content.root
+    cue, root = spans
     prep = root.head
     if root.dep_ in ("pobj", "pcomp") and prep.dep_ == "prep" and prep.head.pos_ == "NOUN" \
             and cue.start <= prep.head.i < cue.end:
