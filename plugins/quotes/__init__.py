@@ -50,7 +50,7 @@ def _flag(value) -> bool:
 @analyzer("quotes", version="1.0", requires=["parse", "analysis.entities"], output_schema=Output,
           languages=("en",),  # an English spaCy model (and English cue lists)
           description="Direct, indirect and mixed quotes with cue, speaker and linked entity.",
-          default_config={"nested": False, "typewriter_quotes": False})
+          default_config={"nested": False, "typewriter_quotes": False, "intentions": False})
 def quotes(document: dict, context) -> dict:
     """Who said what in the document.
 
@@ -58,11 +58,14 @@ def quotes(document: dict, context) -> dict:
     the ``''...''`` pairs of some wire copy are always found, but typed ``direct`` only with
     ``typewriter_quotes`` (off by default: the issue and the PolNeAR conversion count only
     straight/curly double marks, guillemets and curly single marks as quotation marks).
+    ``intentions`` also reports intentions and acts as PolNeAR annotates them: the infinitive of any
+    verb ("refused to", "sought to") and the bare object of a verb of saying ("claimed responsibility").
     """
     entities = (context.results.get("entities") or {}).get("entities") or []
     out = build_quotes(context.doc, document.get("text") or "", entities,
                        nested=_flag(context.config.get("nested", False)),
-                       typewriter=_flag(context.config.get("typewriter_quotes", False)))
+                       typewriter=_flag(context.config.get("typewriter_quotes", False)),
+                       intentions=_flag(context.config.get("intentions", False)))
     log.debug("quotes extracted", extra={"document_id": document.get("id"), "quotes": len(out["quotes"]),
                                          "scare_quotes": len(out["scare_quotes"])})
     return out

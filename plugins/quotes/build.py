@@ -165,9 +165,9 @@ def _speaker(att: Attribution, doc, text: str, index: EntityIndex, history: list
 
 
 def build_quotes(doc, text: str, entities: list[dict], nested: bool = False,
-                 typewriter: bool = False) -> dict:
+                 typewriter: bool = False, intentions: bool = False) -> dict:
     """The analyzer's output for one parsed text and the ``entities`` analyzer's entity list."""
-    atts, scare = extract(doc, text, nested=nested)
+    atts, scare = extract(doc, text, nested=nested, intentions=intentions)
     index = EntityIndex(entities)
     # scare quotes and titles inside reported speech do not make it a mixed quote
     masked = list(text)

@@ -12,11 +12,6 @@ from pathlib import Path
 from .marks import DOUBLE_RE, PLAIN_DOUBLE_RE, QuoteSpan, double_quote_spans, single_quote_spans
 
 LEXICON_PATH = Path(__file__).parent / "data" / "cues.json"
-#: Cue verbs whose to-infinitive (xcomp) is the attributed content ("vowed to repeal", "want to").
-XCOMP_CUES = {"promise", "pledge", "vow", "threaten", "urge", "demand", "propose", "want", "plan",
-              "intend", "hope", "expect", "seek", "aim", "decide", "wish", "prefer", "ask", "refuse", "like", "love",
-              "hate", "look", "support", "oppose",
-              "decline", "agree", "offer", "call", "encourage", "invite", "advise", "warn", "tell"}
 #: Verbs attributing without naming a source: "seems to", and in the passive "is expected to".
 SEEM_CUES = {"seem", "appear"}
 PASSIVE_CUES = {"expect", "say", "believe", "think", "report", "consider", "know", "rumor", "rumour",
@@ -196,11 +191,13 @@ def plausible_source(tok) -> bool:
         or tok.lemma_.lower() in lex["person_nouns"] or tok.lemma_.lower() in lex["document_nouns"]
 
 
-def complement(verb, lemma: str):
+def complement(verb, lemma: str, intentions: bool = False):
     """The clausal complement that is the attributed content, or None.
 
     Of several, the nearest in the verb's paragraph, on its right first; a clause before a colon
     or semicolon ("... as an example: He says ...") is not the verb's content however parsed.
+    A to-infinitive is content only after a verb of saying or thinking ("vowed to"), or with
+    ``intentions`` after any verb attested with one ("refused to", "sought to").
     """
     doc = verb.doc
     lo, hi = _paragraph_tokens(doc, verb)
@@ -208,11 +205,17 @@ def complement(verb, lemma: str):
              and not (c.i < verb.i and any(t.text in (":", ";") for t in doc[c.right_edge.i:verb.i]))]
     if comps:
         return min(comps, key=lambda c: (c.i < verb.i, abs(c.i - verb.i)))
-    if lemma in XCOMP_CUES:
+    if infinitive_content(lemma, intentions):
         for c in verb.children:
             if c.dep_ == "xcomp":
                 return c
     return None
+
+
+def infinitive_content(lemma: str, intentions: bool = False) -> bool:
+    """Whether the to-infinitive of cue ``lemma`` is attributed content (lists learnt by ``train``)."""
+    lex = lexicon()
+    return lemma in lex["infinitive_cues"] and (intentions or lemma in lex["clause_cues"])
 
 
 _LINES: tuple = (None, [])  # (the last document, its line starts): the shared parse stays untouched
@@ -253,7 +256,7 @@ def _span_of(doc, node, anchor, also=None, shortest: int = 2, detach: bool = Fal
     return char_range(doc, i, j)
 
 
-def verb_cues(doc) -> list[Attribution]:
+def verb_cues(doc, intentions: bool = False) -> list[Attribution]:
     """Speech and cognition verbs with a clausal complement: "X said (that) ...", "X believes ..."."""
     lex = lexicon()
     out = []
@@ -265,7 +268,7 @@ def verb_cues(doc) -> list[Attribution]:
             else None
         if kind is None:
             continue
-        comp = complement(tok, lemma)
+        comp = complement(tok, lemma, intentions)
         if comp is None:
             continue
         span = _span_of(doc, comp, tok)
@@ -359,8 +362,10 @@ def adverb_cues(doc) -> list[Attribution]:
     return out
 
 
-def object_cues(doc) -> list[Attribution]:
-    """Speech and stance verbs whose object is the content: "X criticized the plan", "X called for a ban"."""
+def object_cues(doc, intentions: bool = False) -> list[Attribution]:
+    """Speech and stance verbs whose object is the content: "X criticized the plan", "X called for a ban";
+    a verb of saying reports a proposition, so its bare object only where that is its usual content
+    ("called him a liar", not "claimed responsibility"), unless ``intentions``."""
     lex = lexicon()
     out = []
     for tok in doc:
@@ -377,8 +382,10 @@ def object_cues(doc) -> list[Attribution]:
             elif c.dep_ == "advcl" and c.i > tok.i:
                 mark = next((m for m in c.children if m.dep_ == "mark" and m.lower_ in preps), None)
                 obj = c if mark is not None else obj
-        if lemma in XCOMP_CUES and any(c.dep_ == "xcomp" for c in tok.children):
+        if infinitive_content(lemma, intentions) and any(c.dep_ == "xcomp" for c in tok.children):
             continue  # "called on the US to lead": the infinitive is the content (verb_cues)
+        # "claimed responsibility", "declared independence": a verb of saying with a bare object is an act
+        bare = intentions or lemma not in lex["clause_cues"] or lemma in lex["object_cues"]
         if obj is None and lemma in lex["object_verbs"]:
             # "called the suspension 'arbitrary'", "described him as a leader": object and predicate
             objs = [c for c in tok.children if c.dep_ in ("dobj", "oprd")]
@@ -391,7 +398,8 @@ def object_cues(doc) -> list[Attribution]:
         # a pronoun is content only when it refers to something said or someone judged
         # ("endorsed him", "which she shares"), not an "it" or "something"
         if obj is None or obj.pos_ == "PRON" and pred is None and obj.lower_ not in OBJECT_PRONOUNS \
-                or lemma in PREDICATE_CUES and pred is None and obj.dep_ == "dobj":
+                or lemma in PREDICATE_CUES and pred is None and obj.dep_ == "dobj" \
+                or not bare and pred is None and obj.dep_ in ("dobj", "nsubjpass"):
             continue
         subj = subject_of(tok, strict=True)
         if subj is None and not passive or subj is not None and subj.pos_ == "PRON" and not plausible_source(subj):
@@ -505,19 +513,20 @@ def noun_cues(doc) -> list[Attribution]:
         if tok.pos_ != "NOUN":
             continue
         lemma = lemma_of(tok)
+        preps = set(lex["prep_nouns"].get(lemma, ())) | set(lex["noun_preps"].get(lemma, ()))
         kind = "speech" if lemma in lex["speech_nouns"] else "cognition" if lemma in lex["cognition_nouns"] \
-            else "speech" if lemma in lex["prep_nouns"] else None
+            else "speech" if preps else None
         if kind is None:
             continue
         # "the claim that ...", "his promise to repeal ...", "her support for the bill"
         comp = next((c for c in tok.children if c.dep_ in ("acl", "ccomp") and any(
             m.dep_ == "mark" and m.lower_ == "that" or m.dep_ == "aux" and m.lower_ == "to" for m in c.children)),
             None)
-        # "her support for the bill" as a clause's subject; as an object it is usually part of the
-        # content of the clause's own cue ("Smith criticized her support for ...")
-        if comp is None and tok.dep_ in ("nsubj", "nsubjpass", "ROOT", "appos"):
-            prep = next((c for c in tok.children if c.dep_ == "prep" and c.lower_ in lex["prep_nouns"].get(lemma, ())),
-                        None)
+        # "her support for the bill" as a clause's subject, or as the object of a plain verb ("renewed
+        # her attack on ..."; after a cue verb the keep model weighs it); not inside a prepositional
+        # phrase, where "after an attack on the police" is rarely speech
+        if comp is None and tok.dep_ in ("nsubj", "nsubjpass", "ROOT", "appos", "dobj", "attr"):
+            prep = next((c for c in tok.children if c.dep_ == "prep" and c.lower_ in preps), None)
             comp = next((c for c in prep.children if c.dep_ in ("pobj", "pcomp")), None) if prep is not None else None
         if comp is None or comp.left_edge.i < tok.i:
             continue
@@ -703,18 +712,20 @@ def _cue_after(doc, last, q: QuoteSpan, text: str, taken: set[int]) -> Attributi
     return None
 
 
-def candidates(doc) -> list[Attribution]:
+def candidates(doc, intentions: bool = False) -> list[Attribution]:
     """Every attribution the parse-based patterns find, before quotation marks are looked at."""
-    return (verb_cues(doc) + object_cues(doc) + parenthetical_cues(doc) + colon_cues(doc)
+    return (verb_cues(doc, intentions) + object_cues(doc, intentions) + parenthetical_cues(doc) + colon_cues(doc)
             + adjective_cues(doc) + sourceless_cues(doc) + adverb_cues(doc) + according_to(doc) + noun_cues(doc))
 
 
-def extract(doc, text: str, nested: bool = False) -> tuple[list[Attribution], list[tuple[int, int]]]:
+def extract(doc, text: str, nested: bool = False,
+            intentions: bool = False) -> tuple[list[Attribution], list[tuple[int, int]]]:
     """All attributions in ``doc`` plus the spans of scare quotes and titles.
 
-    ``nested``: keep attributions whose cue is inside a direct quote ("I think ..." within a quote).
+    ``nested``: keep attributions whose cue is inside a direct quote ("I think ..." within a quote);
+    ``intentions``: also intentions and acts, as PolNeAR annotates them ("refused to", "claimed victory").
     """
-    cands = candidates(doc)
+    cands = candidates(doc, intentions)
     quotes = quote_spans(text)
     rank_speakers(cands, quotes)
     q_starts = [q.start for q in quotes]

@@ -1,5 +1,6 @@
-"""``newsdesk train quotes``: train the quotes analyzer's three small models on PolNeAR train (fixed
-seed) and write ``plugins/data/quotes/model.json``.
+"""``newsdesk train quotes``: learn the quotes analyzer's cue lists (``data/cues.json``, see
+``learn_cues``) and train its three small models on PolNeAR train (fixed seed), written to
+``data/model.json``.
 
 - ``speaker``: for every parse-based attribution matching a gold quote, each candidate source
   (noun-phrase heads near the cue, plus "no source") is one example, positive when its span
@@ -27,13 +28,109 @@ import click
 from newsdesk import dev_data
 
 from .evaluate import match, read_gold, score_document, summary
-from .extract import (DIRECT_RANKED, MODEL_PATH, RANKED_PATTERNS, UNFILTERED, candidates, extract,
-                             keep_features, nested_flags, np_span, quote_candidates, quote_features, quote_spans,
-                             speaker_candidates, speaker_features, use_model)
+from .extract import (DIRECT_RANKED, LEXICON_PATH, MODEL_PATH, RANKED_PATTERNS, UNFILTERED, candidates,
+                      extract, keep_features, lemma_of, lexicon, nested_flags, np_span, quote_candidates,
+                      quote_features, quote_spans, speaker_candidates, speaker_features, use_model)
 
 TRAIN = dev_data("quotes", "train.jsonl")
 SEED = 13
 THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5)
+#: A verb of saying or thinking takes a clause or a direct quote in at least MIN_SHAPE gold attributions
+#: and in at least CLAUSE_SHARE of its own ("said that", not "wants to"); a shape is attested for a verb
+#: MIN_SHAPE times; a bare object is a verb of saying's usual content when OBJECT_RATIO times as
+#: frequent as a clause.
+MIN_SHAPE = 3
+CLAUSE_SHARE = 0.05
+OBJECT_RATIO = 2
+
+
+def _gold_spans(doc, gold: dict):
+    """The gold cue's token span and the root token of its content, or None without a cue."""
+    if gold.get("cue_start") is None:
+        return None
+    cue = doc.char_span(gold["cue_start"], gold["cue_end"], alignment_mode="expand")
+    content = doc.char_span(gold["start"], gold["end"], alignment_mode="expand")
+    if cue is None or content is None or not len(content):
+        return None
+    return cue, content.root
+
+
+def content_shape(doc, gold: dict) -> tuple[str, str] | None:
+    """(cue verb lemma, shape) of one gold attribution: ``clause`` (a finite clausal complement of
+    the cue, or a direct quote), ``infinitive`` (its to-infinitive), ``object`` (its direct object),
+    ``other``; None without a verb in the cue."""
+    spans = _gold_spans(doc, gold)
+    if spans is None:
+        return None
+    cue, root = spans
+    # the cue word the content hangs on ("refusing to acknowledge [that ...]": acknowledge), else its first verb
+    verb = next((t for t in cue if t.i == root.head.i and t.pos_ == "VERB"), None) \
+        or next((t for t in cue if t.pos_ == "VERB"), None)
+    if verb is None:
+        return None
+    lemma = lemma_of(verb)
+    if gold["type"] == "direct":
+        return lemma, "clause"
+    if root.head.i != verb.i:
+        return lemma, "other"
+    # "wants [him to go]" is parsed as a ccomp too: a clause only when finite (a tense, a modal, a "that")
+    tensed = ("VBD", "VBZ", "VBP", "MD")
+    finite = root.tag_ in tensed or any(c.dep_ in ("aux", "auxpass", "mark") and (
+        c.tag_ in tensed or c.lower_ in ("that", "whether", "if")) for c in root.children)
+    if root.dep_ == "ccomp" and finite:
+        return lemma, "clause"
+    return lemma, {"xcomp": "infinitive", "dobj": "object"}.get(root.dep_, "other")
+
+
+def noun_prep(doc, gold: dict) -> tuple[str, str] | None:
+    """(cue noun lemma, preposition) when the gold content is the object of the cue noun's
+    preposition ("[criticism] of [the deal]"), else None."""
+    spans = _gold_spans(doc, gold)
+    if spans is None:
+        return None
+    cue, root = spans
+    prep = root.head
+    if root.dep_ in ("pobj", "pcomp") and prep.dep_ == "prep" and prep.head.pos_ == "NOUN" \
+            and cue.start <= prep.head.i < cue.end:
+        return lemma_of(prep.head), prep.lower_
+    return None
+
+
+def learn_cues(docs, records) -> dict:
+    """The cue verbs and content shapes the gold attests: ``clause_cues`` take a finite clause or a
+    direct quote (verbs of saying and thinking: "said that", "believes that"); ``infinitive_cues``
+    a to-infinitive ("vowed to", and intentions: "refused to", "sought to"); ``object_cues`` are
+    clause cues whose bare object is their usual content ("called him a liar", "urged calm");
+    ``noun_preps``: nouns whose prepositional object is content ("criticism of", "attack on")."""
+    shapes: dict[str, Counter] = {}
+    preps: Counter = Counter()
+    for doc, r in zip(docs, records):
+        for g in r["quotes"]:
+            found = content_shape(doc, g)
+            if found:
+                shapes.setdefault(found[0], Counter())[found[1]] += 1
+            pair = noun_prep(doc, g)
+            if pair:
+                preps[pair] += 1
+    noun_preps: dict[str, list[str]] = {}
+    for (lemma, prep), n in sorted(preps.items()):
+        if n >= MIN_SHAPE:
+            noun_preps.setdefault(lemma, []).append(prep)
+    clause = sorted(lemma for lemma, c in shapes.items()
+                    if c["clause"] >= MIN_SHAPE and c["clause"] >= CLAUSE_SHARE * sum(c.values()))
+    return {"clause_cues": clause,
+            "infinitive_cues": sorted(lemma for lemma, c in shapes.items() if c["infinitive"] >= MIN_SHAPE),
+            "object_cues": [lemma for lemma in clause
+                            if shapes[lemma]["object"] >= OBJECT_RATIO * shapes[lemma]["clause"]],
+            "noun_preps": noun_preps}
+
+
+def write_cues(learned: dict, path: Path = LEXICON_PATH) -> None:
+    """Replace the learned lists in the cue lexicon file, keeping the hand-written ones."""
+    lex = json.loads(path.read_text(encoding="utf-8"))
+    lex.update(learned)
+    path.write_text(json.dumps(lex, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    lexicon.cache_clear()
 
 
 def speaker_examples(doc, gold: list[dict]) -> list[list[tuple[list[str], int]]]:
@@ -135,6 +232,9 @@ def cli(data, out, parse_cache):
     t0 = time.time()
     records = read_gold(data, None)
     docs = parse_cached(in_process_pipeline().nlp, [r["text"] for r in records], parse_cache, "quotes-train")
+    learned = learn_cues(docs, records)  # the extractor's cue lists, before the models that score its output
+    write_cues(learned)
+    click.echo("learned cues: " + json.dumps({k: len(v) for k, v in learned.items()}))
     order = list(range(len(records)))
     random.Random(SEED).shuffle(order)
     held = sorted(order[:len(order) // 5])
