@@ -327,17 +327,18 @@ def places(doc, spans: list[Span]) -> list[Span]:
     evidence = {w for s in persons if s.end - s.start > 1 for w in doc[s.start:s.end].text.split()}
     evidence |= {doc[s.start:s.end].text for s in persons if s.role or _after_title(doc, s.start)}
     parts = {p for key in lex.countries if " and " in key for p in key.split(" and ")}  # "Metohija"
-    located = {doc[s.start:s.end].text for s in spans if s.start and doc[s.start - 1].lower_ in LOCATIVE}
-    located |= {doc[s.start:s.end].text for s in spans if doc[s.start].dep_ == "conj" and any(
+    here = {s.start for s in spans if s.start and doc[s.start - 1].lower_ in LOCATIVE}
+    here |= {s.start for s in spans if doc[s.start].dep_ == "conj" and any(
         p.label in LOCATION_LABELS and p.start <= doc[s.start].head.i < p.end for p in spans)}
+    located = {doc[s.start:s.end].text for s in spans if s.start in here}
     for span in persons:  # a capital is a place; another town only where the text places it
         text = doc[span.start:span.end].text
         if text not in evidence and (text in lex.capitals or (text in known and text in located)
                                      or text.lower() in parts):
             span.label = "GPE"
-    for span in spans:  # "in Brussels and Ohrid"
+    for span in spans:  # "in Brussels and Ohrid"; only there: a city's team stays an organisation elsewhere
         text = doc[span.start:span.end].text
-        if span.label == "ORG" and span.end - span.start == 1 and text in known and text in located:
+        if span.label == "ORG" and span.end - span.start == 1 and text in known and span.start in here:
             span.label = "GPE"
     for span in spans:
         text = doc[span.start:span.end].text

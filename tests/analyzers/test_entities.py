@@ -275,3 +275,10 @@ def test_a_document_is_not_its_author(seeds, run):
     entities = run("Serbia insists on respect for UN Security Council Resolution 1244, diplomats said.")
     assert find(entities, "UN Security Council")["type"] == "organization"
     assert not [e for e in entities if "Resolution" in e["name"]]
+
+
+def test_a_city_named_as_a_team_stays_an_organisation(run):
+    """"in Cleveland" makes that mention a place, not every mention of the name: the team is a club."""
+    entities = run("Cleveland beat Seattle 5-3 on Sunday. Fans in Cleveland celebrated.")
+    kinds = {(e["name"], e["type"]) for e in entities}
+    assert ("Cleveland", "organization") in kinds and ("Cleveland", "location") in kinds
