@@ -13,6 +13,9 @@ Exact spans, as CofeNet (COLING 2022) scores PolNeAR: a content fragment, a sour
 or a cue counts only when its span matches a gold one exactly once quotation marks, whitespace and
 edge punctuation are stripped from both ends; sources and cues are the distinct spans of a document.
 ``overall`` is the type-blind detection figure beside the per-type ones.
+PolNeAR annotates intentions and acts as attributions ("refused to recognise", "claimed
+responsibility"); the analyzer reports them only with its ``intentions`` setting, which ``eval``
+turns on unless ``--speech-only`` (the default output) is given.
 ``--part check`` scores only the fixed check part of the file (``newsdesk.in_check_part`` of the
 doc id), ``--part tune`` the rest; nothing is tuned on the check part.
 """
@@ -176,12 +179,16 @@ def read_gold(path: str, limit: int | None, part: str = "all") -> list[dict]:
 @click.option("--limit", type=int, default=None, help="Score only the first N documents.")
 @click.option("--part", type=click.Choice(["all", "tune", "check"]), default="all", show_default=True,
               help="Score the whole file, or only its tune or check part (newsdesk.in_check_part).")
-def cli(gold, limit, part):
+@click.option("--intentions/--speech-only", default=True, show_default=True,
+              help="Score with the analyzer's `intentions` setting on, PolNeAR's own scope (it annotates "
+                   "intentions and acts: \"refused to\", \"claimed responsibility\"), or its default output.")
+def cli(gold, limit, part, intentions):
     """Score the quotes analyzer on GOLD (JSON lines: doc_id, text, quotes) against textacy."""
     from newsdesk import in_process_pipeline, progress, tail_figures, timing, timing_line
 
     records = read_gold(gold, limit, part)
     pipeline = in_process_pipeline()
+    pipeline.config["quotes"]["intentions"] = intentions
     names = pipeline.plan(["quotes"])
     c: Counter = Counter()
     parse_s = 0.0
@@ -218,6 +225,6 @@ def cli(gold, limit, part):
     click.echo(f"cost: parse {1000 * parse_s / max(n, 1):.1f} ms/doc, {timing_line(times, 'quotes')}"
                f"{f', {failed} failed' if failed else ''}")
     out = summary(c, n)
-    out.update(parse_ms_per_doc=round(1000 * parse_s / max(n, 1), 1),
+    out.update(scope="intentions" if intentions else "speech", parse_ms_per_doc=round(1000 * parse_s / max(n, 1), 1),
                quotes_ms_per_doc=round(sum(ms_by_doc.values()) / max(n, 1), 1), **tail_figures(times))
     click.echo(json.dumps(out))

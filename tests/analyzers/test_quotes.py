@@ -248,7 +248,7 @@ def test_eval_command_smoke():
                 "baseline_direct_f1", "baseline_attribution_accuracy",
                 "exact_content_f1", "exact_source_f1", "exact_cue_f1"):
         assert 0.0 <= last[key] <= 1.0
-    assert last["documents"] == 3 and last["overall_f1"] > 0.3
+    assert last["documents"] == 3 and last["overall_f1"] > 0.3 and last["scope"] == "intentions"
     assert 0 < last["p99_ms_per_doc"] <= last["max_ms_per_doc"]
     assert "slowest: " in result.output
 
