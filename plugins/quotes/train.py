@@ -11,6 +11,10 @@
   matches a gold quote; the analyzer drops those scoring below the threshold chosen on a fixed
   fifth of the training documents (folded into ``_bias``).
 
+Examples come from the ``intentions`` mode (PolNeAR's scope), whose candidates include the default
+mode's; the keep model's ``gate`` features set intention-only candidates apart, so one model serves
+both modes.
+
 All are logistic regressions over string features, shipped as JSON (feature -> weight): loading
 needs no pickle and scoring is a few dictionary look-ups. Dev data is never used.
 """
@@ -38,10 +42,12 @@ THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5)
 #: A verb of saying or thinking takes a clause or a direct quote in at least MIN_SHAPE gold attributions
 #: and in at least CLAUSE_SHARE of its own ("said that", not "wants to"); a shape is attested for a verb
 #: MIN_SHAPE times; a bare object is a verb of saying's usual content when OBJECT_RATIO times as
-#: frequent as a clause.
+#: frequent as a clause; a verb's bare object is an act attributed (intentions) when gold content in at
+#: least ACT_SHARE of the verb's direct objects ("urged restraint", "sought the nomination").
 MIN_SHAPE = 3
 CLAUSE_SHARE = 0.05
 OBJECT_RATIO = 2
+ACT_SHARE = 0.2
 
 
 def _gold_spans(doc, gold: dict):
@@ -101,10 +107,13 @@ def learn_cues(docs, records) -> dict:
     direct quote (verbs of saying and thinking: "said that", "believes that"); ``infinitive_cues``
     a to-infinitive ("vowed to", and intentions: "refused to", "sought to"); ``object_cues`` are
     clause cues whose bare object is their usual content ("called him a liar", "urged calm");
-    ``noun_preps``: nouns whose prepositional object is content ("criticism of", "attack on")."""
+    ``noun_preps``: nouns whose prepositional object is content ("criticism of", "attack on");
+    ``act_verbs``: verbs whose bare object is often content, for the ``intentions`` mode."""
     shapes: dict[str, Counter] = {}
     preps: Counter = Counter()
+    objects: Counter = Counter()  # verb lemma -> direct objects it takes in the text
     for doc, r in zip(docs, records):
+        objects.update(lemma_of(t) for t in doc if t.pos_ == "VERB" and any(c.dep_ == "dobj" for c in t.children))
         for g in r["quotes"]:
             found = content_shape(doc, g)
             if found:
@@ -122,7 +131,9 @@ def learn_cues(docs, records) -> dict:
             "infinitive_cues": sorted(lemma for lemma, c in shapes.items() if c["infinitive"] >= MIN_SHAPE),
             "object_cues": [lemma for lemma in clause
                             if shapes[lemma]["object"] >= OBJECT_RATIO * shapes[lemma]["clause"]],
-            "noun_preps": noun_preps}
+            "noun_preps": noun_preps,
+            "act_verbs": sorted(lemma for lemma, c in shapes.items()
+                                if c["object"] >= MIN_SHAPE and c["object"] >= ACT_SHARE * objects[lemma])}
 
 
 def write_cues(learned: dict, path: Path = LEXICON_PATH) -> None:
@@ -136,7 +147,7 @@ def write_cues(learned: dict, path: Path = LEXICON_PATH) -> None:
 def speaker_examples(doc, gold: list[dict]) -> list[list[tuple[list[str], int]]]:
     """One group of (features, label) per parse-based attribution that matches a gold quote."""
     quotes = [(q.start, q.end) for q in quote_spans(doc.text)]
-    cands = [a for a in candidates(doc) if a.cue_token is not None and a.pattern in RANKED_PATTERNS
+    cands = [a for a in candidates(doc, intentions=True) if a.cue_token is not None and a.pattern in RANKED_PATTERNS
              and not any(s <= a.cue[0] < e for s, e in quotes)]  # cues inside quotes are not ranked
     groups = []
     for gi, ci in match(gold, [{"start": a.start, "end": a.end} for a in cands]):
@@ -152,7 +163,7 @@ def speaker_examples(doc, gold: list[dict]) -> list[list[tuple[list[str], int]]]
 
 def direct_examples(doc, gold: list[dict]) -> list[list[tuple[list[str], int]]]:
     """One group of (features, label) per direct quote attributed by proximity that matches a gold quote."""
-    atts, _ = extract(doc, doc.text)
+    atts, _ = extract(doc, doc.text, intentions=True)
     groups = []
     for gi, ai in match(gold, [{"start": a.start, "end": a.end} for a in atts]):
         g, a = gold[gi], atts[ai]
@@ -169,7 +180,7 @@ def direct_examples(doc, gold: list[dict]) -> list[list[tuple[list[str], int]]]:
 
 def keep_examples(doc, gold: list[dict]) -> list[tuple[list[str], int]]:
     """(features, matched a gold quote) for each reported-speech output of the extractor."""
-    atts, _ = extract(doc, doc.text)
+    atts, _ = extract(doc, doc.text, intentions=True)
     matched = {pi for _, pi in match(gold, [{"start": a.start, "end": a.end} for a in atts])}
     nested = nested_flags(atts)
     return [(keep_features(a, doc.text, nested[k]), int(k in matched)) for k, a in enumerate(atts)
@@ -189,13 +200,13 @@ def fit(rows: list[tuple[list[str], int]], c: float) -> dict:
     return weights
 
 
-def evaluate(docs, records) -> dict:
+def evaluate(docs, records, intentions: bool = True) -> dict:
     """The eval command's figures (speaker mentions only, no entity linking) on parsed ``docs``."""
     from .build import build_quotes
 
     c: Counter = Counter()
     for doc, rec in zip(docs, records):
-        score_document(rec["quotes"], build_quotes(doc, rec["text"], [])["quotes"], c)
+        score_document(rec["quotes"], build_quotes(doc, rec["text"], [], intentions=intentions)["quotes"], c)
     return summary(c, len(records))
 
 
