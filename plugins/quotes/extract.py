@@ -377,7 +377,10 @@ def object_cues(doc, intentions: bool = False) -> list[Attribution]:
             continue
         lemma = lemma_of(tok)
         obj = pred = None
-        preps = lex["prep_verbs"].get(lemma, ())
+        listed = lemma in lex["object_verbs"]
+        preps = set(lex["prep_verbs"].get(lemma, ()))
+        if intentions:
+            preps |= set(lex["verb_preps"].get(lemma, ()))
         mark = None
         for c in tok.children:
             if c.dep_ == "prep" and c.lower_ in preps:
@@ -390,8 +393,7 @@ def object_cues(doc, intentions: bool = False) -> list[Attribution]:
             continue  # "called on the US to lead": the infinitive is the content (verb_cues)
         # "claimed responsibility", "declared independence": a verb of saying with a bare object is an act
         usual = lemma not in lex["clause_cues"] or lemma in lex["object_cues"]
-        listed = lemma in lex["object_verbs"]
-        if obj is None and (listed or intentions and lemma in lex.get("act_verbs", ())):
+        if obj is None and (listed or intentions and lemma in lex["act_verbs"]):
             # "called the suspension 'arbitrary'", "described him as a leader": object and predicate
             objs = [c for c in tok.children if c.dep_ in ("dobj", "oprd")]
             obj = objs[0] if objs else None
@@ -415,7 +417,8 @@ def object_cues(doc, intentions: bool = False) -> list[Attribution]:
             continue
         if mark is not None and span[0] == mark.idx:
             span = (mark.nbor().idx, span[1])
-        act = (not usual or not listed) and pred is None and obj.dep_ in ("dobj", "nsubjpass")
+        act = (not usual or not listed) and pred is None and obj.dep_ in ("dobj", "nsubjpass") \
+            or obj.head.dep_ == "prep" and obj.head.lower_ not in lex["prep_verbs"].get(lemma, ())
         out.append(Attribution(
             span[0], span[1], (tok.idx, tok.idx + len(tok)),
             "cognition" if lemma in lex["cognition_verbs"] else "speech", np_span(subj) if subj is not None else None,

@@ -88,18 +88,24 @@ def content_shape(doc, gold: dict) -> tuple[str, str] | None:
     return lemma, {"xcomp": "infinitive", "dobj": "object"}.get(root.dep_, "other")
 
 
-def noun_prep(doc, gold: dict) -> tuple[str, str] | None:
-    """(cue noun lemma, preposition) when the gold content is the object of the cue noun's
-    preposition ("[criticism] of [the deal]"), else None."""
+def noun_prep(doc, gold: dict) -> tuple[str, str, str] | None:
+    """(cue word's part of speech, lemma, preposition) when the gold content is the object of the
+    cue noun's or verb's preposition ("[criticism] of [the deal]", "[bristled] at [the questions]")."""
     spans = _gold_spans(doc, gold)
     if spans is None:
         return None
     cue, root = spans
     prep = root.head
-    if root.dep_ in ("pobj", "pcomp") and prep.dep_ == "prep" and prep.head.pos_ == "NOUN" \
+    if root.dep_ in ("pobj", "pcomp") and prep.dep_ == "prep" and prep.head.pos_ in ("NOUN", "VERB") \
             and cue.start <= prep.head.i < cue.end:
-        return lemma_of(prep.head), prep.lower_
+        return prep.head.pos_, lemma_of(prep.head), prep.lower_
     return None
+
+
+def _verb_preps(doc):
+    """(verb lemma, preposition) of every verb's prepositional phrase with an object in ``doc``."""
+    return [(lemma_of(p.head), p.lower_) for p in doc if p.dep_ == "prep" and p.head.pos_ == "VERB"
+            and any(c.dep_ in ("pobj", "pcomp") for c in p.children)]
 
 
 def learn_cues(docs, records) -> dict:
@@ -108,12 +114,15 @@ def learn_cues(docs, records) -> dict:
     a to-infinitive ("vowed to", and intentions: "refused to", "sought to"); ``object_cues`` are
     clause cues whose bare object is their usual content ("called him a liar", "urged calm");
     ``noun_preps``: nouns whose prepositional object is content ("criticism of", "attack on");
-    ``act_verbs``: verbs whose bare object is often content, for the ``intentions`` mode."""
+    ``act_verbs`` and ``verb_preps``: verbs whose bare object, or the object of a preposition, is often
+    content ("urged restraint", "bristled at"), for the ``intentions`` mode."""
     shapes: dict[str, Counter] = {}
     preps: Counter = Counter()
     objects: Counter = Counter()  # verb lemma -> direct objects it takes in the text
+    verb_preps: Counter = Counter()  # (verb lemma, preposition) -> such phrases in the text
     for doc, r in zip(docs, records):
         objects.update(lemma_of(t) for t in doc if t.pos_ == "VERB" and any(c.dep_ == "dobj" for c in t.children))
+        verb_preps.update(_verb_preps(doc))
         for g in r["quotes"]:
             found = content_shape(doc, g)
             if found:
@@ -121,17 +130,17 @@ def learn_cues(docs, records) -> dict:
             pair = noun_prep(doc, g)
             if pair:
                 preps[pair] += 1
-    noun_preps: dict[str, list[str]] = {}
-    for (lemma, prep), n in sorted(preps.items()):
-        if n >= MIN_SHAPE:
-            noun_preps.setdefault(lemma, []).append(prep)
+    learned: dict[str, dict[str, list[str]]] = {"NOUN": {}, "VERB": {}}
+    for (pos, lemma, prep), n in sorted(preps.items()):
+        if n >= MIN_SHAPE and (pos == "NOUN" or n >= ACT_SHARE * verb_preps[lemma, prep]):
+            learned[pos].setdefault(lemma, []).append(prep)
     clause = sorted(lemma for lemma, c in shapes.items()
                     if c["clause"] >= MIN_SHAPE and c["clause"] >= CLAUSE_SHARE * sum(c.values()))
     return {"clause_cues": clause,
             "infinitive_cues": sorted(lemma for lemma, c in shapes.items() if c["infinitive"] >= MIN_SHAPE),
             "object_cues": [lemma for lemma in clause
                             if shapes[lemma]["object"] >= OBJECT_RATIO * shapes[lemma]["clause"]],
-            "noun_preps": noun_preps,
+            "noun_preps": learned["NOUN"], "verb_preps": learned["VERB"],
             "act_verbs": sorted(lemma for lemma, c in shapes.items()
                                 if c["object"] >= MIN_SHAPE and c["object"] >= ACT_SHARE * objects[lemma])}
 
