@@ -54,6 +54,9 @@ class Attribution:
     pattern: str = ""
     direct: bool = False
     cue_token: object = None
+    #: how a verb's content qualified: ``clause``, ``infinitive`` (of a verb of saying), ``object``,
+    #: or only with ``intentions``: ``intention`` (any verb's infinitive), ``act`` (a bare object)
+    gate: str = ""
 
 
 def lemma_of(tok) -> str:
@@ -281,10 +284,11 @@ def verb_cues(doc, intentions: bool = False) -> list[Attribution]:
         if kind == "cognition" and (subj is None and not passive
                                     or subj is not None and subj.pos_ == "PRON" and not plausible_source(subj)):
             continue
+        gate = "clause" if comp.dep_ == "ccomp" else "infinitive" if infinitive_content(lemma) else "intention"
         out.append(Attribution(
             span[0], span[1], (tok.idx, tok.idx + len(tok)), kind,
             np_span(subj) if subj is not None else None, subj,
-            confidence=0.8 if kind == "speech" else 0.6, pattern="verb", cue_token=tok))
+            confidence=0.8 if kind == "speech" else 0.6, pattern="verb", cue_token=tok, gate=gate))
     return out
 
 
@@ -373,7 +377,10 @@ def object_cues(doc, intentions: bool = False) -> list[Attribution]:
             continue
         lemma = lemma_of(tok)
         obj = pred = None
-        preps = lex["prep_verbs"].get(lemma, ())
+        listed = lemma in lex["object_verbs"]
+        preps = set(lex["prep_verbs"].get(lemma, ()))
+        if intentions:
+            preps |= set(lex["verb_preps"].get(lemma, ()))
         mark = None
         for c in tok.children:
             if c.dep_ == "prep" and c.lower_ in preps:
@@ -385,21 +392,21 @@ def object_cues(doc, intentions: bool = False) -> list[Attribution]:
         if infinitive_content(lemma, intentions) and any(c.dep_ == "xcomp" for c in tok.children):
             continue  # "called on the US to lead": the infinitive is the content (verb_cues)
         # "claimed responsibility", "declared independence": a verb of saying with a bare object is an act
-        bare = intentions or lemma not in lex["clause_cues"] or lemma in lex["object_cues"]
-        if obj is None and lemma in lex["object_verbs"]:
+        usual = lemma not in lex["clause_cues"] or lemma in lex["object_cues"]
+        if obj is None and (listed or intentions and lemma in lex["act_verbs"]):
             # "called the suspension 'arbitrary'", "described him as a leader": object and predicate
             objs = [c for c in tok.children if c.dep_ in ("dobj", "oprd")]
             obj = objs[0] if objs else None
             pred = next((c for c in tok.children if c.i != getattr(obj, "i", -1)
                          and (c.dep_ == "oprd" or c.dep_ == "prep" and c.lower_ == "as")), None)
-        passive = obj is None and lemma in lex["object_verbs"] and any(c.dep_ == "auxpass" for c in tok.children)
+        passive = obj is None and listed and any(c.dep_ == "auxpass" for c in tok.children)
         if passive:  # "[Farook's name] was announced (by the police)": the source may go unsaid
             obj = next((c for c in tok.children if c.dep_ == "nsubjpass"), None)
         # a pronoun is content only when it refers to something said or someone judged
         # ("endorsed him", "which she shares"), not an "it" or "something"
         if obj is None or obj.pos_ == "PRON" and pred is None and obj.lower_ not in OBJECT_PRONOUNS \
                 or lemma in PREDICATE_CUES and pred is None and obj.dep_ == "dobj" \
-                or not bare and pred is None and obj.dep_ in ("dobj", "nsubjpass"):
+                or not (usual or intentions) and pred is None and obj.dep_ in ("dobj", "nsubjpass"):
             continue
         subj = subject_of(tok, strict=True)
         if subj is None and not passive or subj is not None and subj.pos_ == "PRON" and not plausible_source(subj):
@@ -410,10 +417,12 @@ def object_cues(doc, intentions: bool = False) -> list[Attribution]:
             continue
         if mark is not None and span[0] == mark.idx:
             span = (mark.nbor().idx, span[1])
+        act = (not usual or not listed) and pred is None and obj.dep_ in ("dobj", "nsubjpass") \
+            or obj.head.dep_ == "prep" and obj.head.lower_ not in lex["prep_verbs"].get(lemma, ())
         out.append(Attribution(
             span[0], span[1], (tok.idx, tok.idx + len(tok)),
             "cognition" if lemma in lex["cognition_verbs"] else "speech", np_span(subj) if subj is not None else None,
-            subj, confidence=0.5, pattern="object", cue_token=tok))
+            subj, confidence=0.5, pattern="object", cue_token=tok, gate="act" if act else "object"))
     return out
 
 
@@ -1109,6 +1118,9 @@ def keep_features(a: Attribution, text: str, nested: bool = False) -> list[str]:
              f"pat|len={a.pattern}|{_bucket(words // 2)}", f"pat|side={a.pattern}|{side}",
              f"first={content.split()[0].lower() if words else '-'}", f"nested={nested}",
              f"pat|nested={a.pattern}|{nested}", "headline=" + str("\n" not in text[:a.start])]
+    if a.gate:  # one model for both modes: intention-only candidates weigh apart from speech ones
+        feats += [f"gate={a.gate}", f"gate|cue={a.gate}|{lemma}", f"gate|who={a.gate}|{who}",
+                  f"gate|len={a.gate}|{_bucket(words // 2)}"]
     if head is not None:
         feats += [f"plaus={plausible_source(head)}", f"pat|plaus={a.pattern}|{plausible_source(head)}"]
     if cue is not None:

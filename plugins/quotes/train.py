@@ -11,6 +11,10 @@
   matches a gold quote; the analyzer drops those scoring below the threshold chosen on a fixed
   fifth of the training documents (folded into ``_bias``).
 
+Examples come from the ``intentions`` mode (PolNeAR's scope), whose candidates include the default
+mode's; the keep model's ``gate`` features set intention-only candidates apart, so one model serves
+both modes.
+
 All are logistic regressions over string features, shipped as JSON (feature -> weight): loading
 needs no pickle and scoring is a few dictionary look-ups. Dev data is never used.
 """
@@ -38,10 +42,12 @@ THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5)
 #: A verb of saying or thinking takes a clause or a direct quote in at least MIN_SHAPE gold attributions
 #: and in at least CLAUSE_SHARE of its own ("said that", not "wants to"); a shape is attested for a verb
 #: MIN_SHAPE times; a bare object is a verb of saying's usual content when OBJECT_RATIO times as
-#: frequent as a clause.
+#: frequent as a clause; a verb's bare object is an act attributed (intentions) when gold content in at
+#: least ACT_SHARE of the verb's direct objects ("urged restraint", "sought the nomination").
 MIN_SHAPE = 3
 CLAUSE_SHARE = 0.05
 OBJECT_RATIO = 2
+ACT_SHARE = 0.2
 
 
 def _gold_spans(doc, gold: dict):
@@ -82,18 +88,24 @@ def content_shape(doc, gold: dict) -> tuple[str, str] | None:
     return lemma, {"xcomp": "infinitive", "dobj": "object"}.get(root.dep_, "other")
 
 
-def noun_prep(doc, gold: dict) -> tuple[str, str] | None:
-    """(cue noun lemma, preposition) when the gold content is the object of the cue noun's
-    preposition ("[criticism] of [the deal]"), else None."""
+def noun_prep(doc, gold: dict) -> tuple[str, str, str] | None:
+    """(cue word's part of speech, lemma, preposition) when the gold content is the object of the
+    cue noun's or verb's preposition ("[criticism] of [the deal]", "[bristled] at [the questions]")."""
     spans = _gold_spans(doc, gold)
     if spans is None:
         return None
     cue, root = spans
     prep = root.head
-    if root.dep_ in ("pobj", "pcomp") and prep.dep_ == "prep" and prep.head.pos_ == "NOUN" \
+    if root.dep_ in ("pobj", "pcomp") and prep.dep_ == "prep" and prep.head.pos_ in ("NOUN", "VERB") \
             and cue.start <= prep.head.i < cue.end:
-        return lemma_of(prep.head), prep.lower_
+        return prep.head.pos_, lemma_of(prep.head), prep.lower_
     return None
+
+
+def _verb_preps(doc):
+    """(verb lemma, preposition) of every verb's prepositional phrase with an object in ``doc``."""
+    return [(lemma_of(p.head), p.lower_) for p in doc if p.dep_ == "prep" and p.head.pos_ == "VERB"
+            and any(c.dep_ in ("pobj", "pcomp") for c in p.children)]
 
 
 def learn_cues(docs, records) -> dict:
@@ -101,10 +113,16 @@ def learn_cues(docs, records) -> dict:
     direct quote (verbs of saying and thinking: "said that", "believes that"); ``infinitive_cues``
     a to-infinitive ("vowed to", and intentions: "refused to", "sought to"); ``object_cues`` are
     clause cues whose bare object is their usual content ("called him a liar", "urged calm");
-    ``noun_preps``: nouns whose prepositional object is content ("criticism of", "attack on")."""
+    ``noun_preps``: nouns whose prepositional object is content ("criticism of", "attack on");
+    ``act_verbs`` and ``verb_preps``: verbs whose bare object, or the object of a preposition, is often
+    content ("urged restraint", "bristled at"), for the ``intentions`` mode."""
     shapes: dict[str, Counter] = {}
     preps: Counter = Counter()
+    objects: Counter = Counter()  # verb lemma -> direct objects it takes in the text
+    verb_preps: Counter = Counter()  # (verb lemma, preposition) -> such phrases in the text
     for doc, r in zip(docs, records):
+        objects.update(lemma_of(t) for t in doc if t.pos_ == "VERB" and any(c.dep_ == "dobj" for c in t.children))
+        verb_preps.update(_verb_preps(doc))
         for g in r["quotes"]:
             found = content_shape(doc, g)
             if found:
@@ -112,17 +130,19 @@ def learn_cues(docs, records) -> dict:
             pair = noun_prep(doc, g)
             if pair:
                 preps[pair] += 1
-    noun_preps: dict[str, list[str]] = {}
-    for (lemma, prep), n in sorted(preps.items()):
-        if n >= MIN_SHAPE:
-            noun_preps.setdefault(lemma, []).append(prep)
+    learned: dict[str, dict[str, list[str]]] = {"NOUN": {}, "VERB": {}}
+    for (pos, lemma, prep), n in sorted(preps.items()):
+        if n >= MIN_SHAPE and (pos == "NOUN" or n >= ACT_SHARE * verb_preps[lemma, prep]):
+            learned[pos].setdefault(lemma, []).append(prep)
     clause = sorted(lemma for lemma, c in shapes.items()
                     if c["clause"] >= MIN_SHAPE and c["clause"] >= CLAUSE_SHARE * sum(c.values()))
     return {"clause_cues": clause,
             "infinitive_cues": sorted(lemma for lemma, c in shapes.items() if c["infinitive"] >= MIN_SHAPE),
             "object_cues": [lemma for lemma in clause
                             if shapes[lemma]["object"] >= OBJECT_RATIO * shapes[lemma]["clause"]],
-            "noun_preps": noun_preps}
+            "noun_preps": learned["NOUN"], "verb_preps": learned["VERB"],
+            "act_verbs": sorted(lemma for lemma, c in shapes.items()
+                                if c["object"] >= MIN_SHAPE and c["object"] >= ACT_SHARE * objects[lemma])}
 
 
 def write_cues(learned: dict, path: Path = LEXICON_PATH) -> None:
@@ -136,7 +156,7 @@ def write_cues(learned: dict, path: Path = LEXICON_PATH) -> None:
 def speaker_examples(doc, gold: list[dict]) -> list[list[tuple[list[str], int]]]:
     """One group of (features, label) per parse-based attribution that matches a gold quote."""
     quotes = [(q.start, q.end) for q in quote_spans(doc.text)]
-    cands = [a for a in candidates(doc) if a.cue_token is not None and a.pattern in RANKED_PATTERNS
+    cands = [a for a in candidates(doc, intentions=True) if a.cue_token is not None and a.pattern in RANKED_PATTERNS
              and not any(s <= a.cue[0] < e for s, e in quotes)]  # cues inside quotes are not ranked
     groups = []
     for gi, ci in match(gold, [{"start": a.start, "end": a.end} for a in cands]):
@@ -152,7 +172,7 @@ def speaker_examples(doc, gold: list[dict]) -> list[list[tuple[list[str], int]]]
 
 def direct_examples(doc, gold: list[dict]) -> list[list[tuple[list[str], int]]]:
     """One group of (features, label) per direct quote attributed by proximity that matches a gold quote."""
-    atts, _ = extract(doc, doc.text)
+    atts, _ = extract(doc, doc.text, intentions=True)
     groups = []
     for gi, ai in match(gold, [{"start": a.start, "end": a.end} for a in atts]):
         g, a = gold[gi], atts[ai]
@@ -169,7 +189,7 @@ def direct_examples(doc, gold: list[dict]) -> list[list[tuple[list[str], int]]]:
 
 def keep_examples(doc, gold: list[dict]) -> list[tuple[list[str], int]]:
     """(features, matched a gold quote) for each reported-speech output of the extractor."""
-    atts, _ = extract(doc, doc.text)
+    atts, _ = extract(doc, doc.text, intentions=True)
     matched = {pi for _, pi in match(gold, [{"start": a.start, "end": a.end} for a in atts])}
     nested = nested_flags(atts)
     return [(keep_features(a, doc.text, nested[k]), int(k in matched)) for k, a in enumerate(atts)
@@ -189,13 +209,13 @@ def fit(rows: list[tuple[list[str], int]], c: float) -> dict:
     return weights
 
 
-def evaluate(docs, records) -> dict:
+def evaluate(docs, records, intentions: bool = True) -> dict:
     """The eval command's figures (speaker mentions only, no entity linking) on parsed ``docs``."""
     from .build import build_quotes
 
     c: Counter = Counter()
     for doc, rec in zip(docs, records):
-        score_document(rec["quotes"], build_quotes(doc, rec["text"], [])["quotes"], c)
+        score_document(rec["quotes"], build_quotes(doc, rec["text"], [], intentions=intentions)["quotes"], c)
     return summary(c, len(records))
 
 

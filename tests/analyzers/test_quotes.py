@@ -417,7 +417,21 @@ def test_learned_cue_lists_follow_the_gold_shapes(pipeline):
     assert learned["clause_cues"] == ["say", "vow"]  # took a clause: verbs of saying
     assert learned["infinitive_cues"] == ["refuse", "vow"]  # took an infinitive: refuse only with ``intentions``
     assert learned["object_cues"] == []  # criticize is no clause cue: its object stays content anyway
-    assert learned["noun_preps"] == {}
+    assert learned["noun_preps"] == {} and learned["verb_preps"] == {}
+    assert learned["act_verbs"] == ["criticize"]  # its one direct object was content
+
+
+@pytest.mark.parametrize("text, content", [("The senator sought the nomination.", "the nomination"),
+                                           ("The senators balked at the new tax.", "the new tax")])
+def test_acts_are_candidates_only_with_intentions(pipeline, text, content):
+    """A learned act verb's object ('sought the nomination') or verb's prepositional object ('balked at')
+    is a candidate only in the intentions mode, with its own gate for the one keep model."""
+    from newsdesk_quotes.extract import candidates, keep_features
+
+    doc = pipeline.nlp(text)
+    assert not [a for a in candidates(doc) if text[a.start:a.end] == content]
+    acts = [a for a in candidates(doc, intentions=True) if text[a.start:a.end] == content]
+    assert len(acts) == 1 and acts[0].gate == "act" and "gate=act" in keep_features(acts[0], text)
 
 
 def test_nominal_cue_with_infinitive_and_preposition(analyze):
