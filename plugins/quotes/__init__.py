@@ -31,7 +31,7 @@ class SpeakerSchema(SpanSchema):
 class QuoteSchema(SpanSchema):
     type = fields.String(required=True, validate=validate.OneOf(["direct", "indirect", "mixed"]))
     cue = fields.Nested(SpanSchema, allow_none=True, required=True)
-    cue_kind = fields.String(required=True, validate=validate.OneOf(["speech", "cognition"]))
+    cue_kind = fields.String(required=True, validate=validate.OneOf(["speech", "cognition", "intention"]))
     speaker = fields.Nested(SpeakerSchema, allow_none=True, required=True)
     confidence = fields.Float(required=True, validate=validate.Range(0, 1))
     pattern = fields.String()  # the rule that found it: verb, object, according_to, quote+near, ...

@@ -193,7 +193,8 @@ def build_quotes(doc, text: str, entities: list[dict], nested: bool = False,
         cue = {"text": text[att.cue[0]:att.cue[1]], "start": att.cue[0], "end": att.cue[1]} if att.cue else None
         quotes.append({"text": text[att.start:att.end], "start": att.start, "end": att.end,
                        "type": quote_type(masked, att.start, att.end, typewriter), "cue": cue,
-                       "cue_kind": att.cue_kind,
+                       # what only the ``intentions`` setting admits is told apart from speech and thought
+                       "cue_kind": "intention" if att.gate in ("intention", "act") else att.cue_kind,
                        "speaker": speaker, "confidence": round(max(0.05, min(att.confidence, 1.0)), 2),
                        "pattern": att.pattern})
     quotes.sort(key=lambda q: (q["start"], q["end"]))

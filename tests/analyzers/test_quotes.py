@@ -378,6 +378,7 @@ def test_intentions_and_acts_are_no_quotes(pipeline, text):
     assert build_quotes(doc, text, [])["quotes"] == []
     broad = build_quotes(doc, text, [], intentions=True)["quotes"]  # as PolNeAR annotates them
     assert len(broad) == 1 and broad[0]["speaker"]["text"].startswith("The ")
+    assert broad[0]["cue_kind"] == "intention"  # told apart from speech and thought
 
 
 def test_speech_acts_with_infinitive_or_object_stay_quotes(analyze):
