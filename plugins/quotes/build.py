@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 
-from .extract import Attribution, extract, lexicon, quote_type
+from .extract import INTENTION_GATES, Attribution, extract, lexicon, quote_type
 
 PERSON_PRONOUNS = {"he", "she", "him", "her", "i", "me", "we", "us", "you"}
 FIRST_PERSON = {"i", "me", "we", "us"}
@@ -194,7 +194,7 @@ def build_quotes(doc, text: str, entities: list[dict], nested: bool = False,
         quotes.append({"text": text[att.start:att.end], "start": att.start, "end": att.end,
                        "type": quote_type(masked, att.start, att.end, typewriter), "cue": cue,
                        # what only the ``intentions`` setting admits is told apart from speech and thought
-                       "cue_kind": "intention" if att.gate in ("intention", "act") else att.cue_kind,
+                       "cue_kind": "intention" if att.gate in INTENTION_GATES else att.cue_kind,
                        "speaker": speaker, "confidence": round(max(0.05, min(att.confidence, 1.0)), 2),
                        "pattern": att.pattern})
     quotes.sort(key=lambda q: (q["start"], q["end"]))

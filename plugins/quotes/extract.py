@@ -12,6 +12,8 @@ from pathlib import Path
 from .marks import DOUBLE_RE, PLAIN_DOUBLE_RE, QuoteSpan, double_quote_spans, single_quote_spans
 
 LEXICON_PATH = Path(__file__).parent / "data" / "cues.json"
+#: Gates (``Attribution.gate``) only the ``intentions`` setting opens: intentions and acts, not speech.
+INTENTION_GATES = ("intention", "act")
 #: Verbs attributing without naming a source: "seems to", and in the passive "is expected to".
 SEEM_CUES = {"seem", "appear"}
 PASSIVE_CUES = {"expect", "say", "believe", "think", "report", "consider", "know", "rumor", "rumour",
