@@ -431,7 +431,7 @@ HOW_DECIDED = """\
   token vectors: it knows what words mean, so a brief whose words the linear model never saw in
   training is still placed. When the model is written, the adapters are merged into the base
   weights and the encoder with its head is exported to ONNX, weights int8 (word embeddings one scale
-  per word piece, matrix multiplications one per block of 128 inputs), run by ONNX Runtime with the
+  per word piece, matrix multiplications one per output column, activations per tensor at run time), run by ONNX Runtime with the
   `tokenizers` library: PyTorch is needed only to train. The trained arrays (adapters, biases, norms,
   head; 1.4 MB) ship beside it for the check that the ONNX graph gives the training-time probabilities. The class probabilities are a weighted geometric
   mean of the two models' (encoder share fitted per kind of item, briefs or full articles, and a
