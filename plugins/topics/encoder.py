@@ -174,10 +174,10 @@ def export(encoder: TorchEncoder, folder: Path, quantize: bool = True) -> dict:
 def quantize_int8(source: Path, target: Path) -> None:
     """Weights to int8: the word embeddings with one scale per word piece (``quantize_embeddings``),
     the matrix multiplications with one scale per output column, activations quantised per tensor
-    at run time (ONNX Runtime's dynamic quantisation, ``MatMulInteger``). On a CPU without VNNI
-    this runs the encoder in half the time of block-wise ``MatMulNBits`` (which dequantised every
-    weight on every call there); its class probabilities stay within a few hundredths of the
-    float model's on most items (docs/performance.md gives the figures)."""
+    at run time (ONNX Runtime's dynamic quantisation, ``MatMulInteger``). This runs the encoder in
+    half the time of block-wise ``MatMulNBits``, which was no faster than float32 on the 2-core
+    machines measured, with VNNI or without; its class probabilities stay within a few hundredths
+    of the float model's on most items (figures in docs/performance.md)."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
