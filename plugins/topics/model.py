@@ -289,7 +289,10 @@ class Encoder:
         return {"input_ids": np.array([e.ids for e in batch], dtype=np.int64),
                 "attention_mask": np.array([e.attention_mask for e in batch], dtype=np.int64)}
 
-    def predict_proba(self, texts: list[str], batch_size: int = 16) -> np.ndarray:
+    def predict_proba(self, texts: list[str], batch_size: int = 1) -> np.ndarray:
+        """Class probabilities, one text per run by default: the int8 graph quantises activations
+        with one scale per tensor, so a text batched with others (and their padding) can score
+        differently from the same text alone, which is how the worker runs it."""
         session, _ = self.load()
         out = [session.run(["logits"], self.encode(texts[i:i + batch_size]))[0]
                for i in range(0, len(texts), batch_size)]

@@ -266,6 +266,8 @@ def test_analyzer_runs_without_torch_or_scikit_learn():
 def test_encoder_alone_places_briefs():
     """The fine-tuned encoder on its own (adapters merged into the base weights at load) puts
     one-sentence briefs in their class: a wrong merge or head would scramble these."""
+    import numpy as np
+
     from newsdesk_topics.model import encoder_text, load_model
 
     briefs = {
@@ -284,6 +286,9 @@ def test_encoder_alone_places_briefs():
     proba = encoder.predict_proba([encoder_text(title, text) for title, text in briefs.values()])
     assert [encoder.classes[i] for i in proba.argmax(1)] == list(briefs)
     assert proba.shape == (5, 5) and abs(float(proba.sum()) - 5.0) < 1e-4
+    # a text scores as it does alone (as the worker runs it), whatever it is scored beside
+    alone = [encoder.predict_proba([encoder_text(title, text)])[0] for title, text in briefs.values()]
+    assert np.array_equal(np.stack(alone), proba)
 
 
 def _training_extra_missing() -> str | None:
