@@ -317,7 +317,7 @@ def test_onnx_encoder_gives_the_training_time_probabilities(tmp_path):
     reference = torch_encoder.predict_proba(texts)
     quantized = shipped.predict_proba(texts)
     assert np.abs(quantized - reference).max() < 0.2
-    assert np.abs(quantized - reference).mean() < 0.005
+    assert np.abs(quantized - reference).mean() < 0.01
     assert (quantized.argmax(1) == reference.argmax(1)).mean() >= 0.95
 
     export(torch_encoder, tmp_path, quantize=False)
