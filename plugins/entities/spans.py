@@ -417,12 +417,16 @@ def headlines(doc, spans: list[Span]) -> list[Span]:
 
 #: Words naming a body's office or term, cut from the end of a name ("the OSCE Chairmanship" -> OSCE).
 OFFICE_TAILS = frozenset({"chairmanship", "presidency"})
+#: Words naming a body's sitting, cut from the start of a name ("the Meeting of the North Atlantic
+#: Council" -> North Atlantic Council) when the text also writes them in lower case.
+OCCASION_HEADS = frozenset({"meeting", "session"})
 
 
 def common_words(doc, spans: list[Span]) -> list[Span]:
     """Drop one-word names the text also writes in lower case ("the Meeting of ..." beside "a meeting"),
     or that open a sentence, are a dictionary word and are not names elsewhere in the text ("Troops
-    patrolled"), unless the gazetteer knows them; cut an office word from a known name ("OSCE Chairmanship")."""
+    patrolled"), unless the gazetteer knows them; cut an office word from a known name ("OSCE Chairmanship")
+    and a sitting from a body ("Meeting of the North Atlantic Council")."""
     lex = lexicon()
     lower = {t.text for t in doc if t.is_lower}
     inside = {doc[s.start:s.end].text for s in spans if not doc[s.start].is_sent_start}
@@ -431,6 +435,9 @@ def common_words(doc, spans: list[Span]) -> list[Span]:
         if (span.end - span.start > 1 and doc[span.end - 1].lower_ in OFFICE_TAILS
                 and doc[span.start:span.end - 1].text.lower() in lex.organizations):
             span.end -= 1
+        head = doc[span.start].lower_
+        if head in OCCASION_HEADS and head in lower and span.end - span.start > 3 and doc[span.start + 1].lower_ == "of":
+            span.start += 3 if doc[span.start + 2].lower_ == "the" else 2
         text = doc[span.start:span.end].text
         if span.end - span.start == 1 and not _known(lex, text) and (
                 text.lower() in lower or (doc[span.start].is_sent_start and text not in inside and not text.isupper()

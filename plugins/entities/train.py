@@ -103,6 +103,35 @@ def compact(path: Path) -> None:
         (path / name).unlink(missing_ok=True)
 
 
+def resumed(stock, seed: int):
+    """en_core_web_sm's NER alone, with the service's tokenizer and CoNLL's labels, and its optimizer."""
+    import spacy
+    from spacy.util import fix_random_seed
+
+    fix_random_seed(seed)
+    random.seed(seed)
+    nlp = spacy.load(BASE_MODEL, exclude=[p for p in stock.component_names if p != "ner"])
+    nlp.tokenizer = stock.tokenizer
+    nlp.meta.update(name="entities_conll_ner", version="2.0.0",
+                    description=f"{BASE_MODEL} NER fine-tuned on CoNLL-2003 eng.train "
+                                f"(+ the stock NER's silver numbers and dates), seed {seed}")
+    ner = nlp.get_pipe("ner")
+    for label in LABELS.values():
+        ner.add_label(label)
+    return nlp, nlp.resume_training()
+
+
+def epoch(nlp, optimizer, train: list) -> float:
+    """One pass over the shuffled examples; the loss."""
+    from spacy.util import compounding, minibatch
+
+    random.shuffle(train)
+    losses: dict = {}
+    for batch in minibatch(train, size=compounding(4.0, 32.0, 1.001)):
+        nlp.update(batch, drop=0.2, sgd=optimizer, losses=losses)
+    return losses.get("ner", 0.0)
+
+
 @click.command()
 @click.option("--train", "train_path", type=click.Path(exists=True, path_type=Path),
               default=DATA / "eng.train", show_default=True)
@@ -113,48 +142,46 @@ def compact(path: Path) -> None:
 @click.option("--epochs", default=10, show_default=True)
 @click.option("--max-minutes", default=35.0, show_default=True, help="stop after this wall time")
 @click.option("--seed", default=0, show_default=True)
-def cli(train_path, dev_path, output, epochs, max_minutes, seed):
+@click.option("--refit/--no-refit", default=False, show_default=True,
+              help="then train again from the stock NER on eng.train + the tune part for the chosen "
+                   "number of epochs (the check part stays unseen; tune figures no longer apply)")
+def cli(train_path, dev_path, output, epochs, max_minutes, seed, refit):
     """Fine-tune the NER on CoNLL-2003 eng.train; print one JSON line of tune-part figures."""
-    import spacy
-    from spacy.util import compounding, fix_random_seed, minibatch
-
     from newsdesk import load_nlp
 
-    fix_random_seed(seed)
-    random.seed(seed)
     stock = load_nlp(BASE_MODEL)  # the service's tokenizer rules and the stock NER's silver labels
-    nlp = spacy.load(BASE_MODEL, exclude=[p for p in stock.component_names if p != "ner"])
-    nlp.tokenizer = stock.tokenizer
-    nlp.meta.update(name="entities_conll_ner", version="2.0.0",
-                    description=f"{BASE_MODEL} NER fine-tuned on CoNLL-2003 eng.train "
-                                f"(+ the stock NER's silver numbers and dates), seed {seed}")
-    ner = nlp.get_pipe("ner")
-    for label in LABELS.values():
-        ner.add_label(label)
+    nlp, optimizer = resumed(stock, seed)
     train = examples(stock, pieces(read_conll(train_path), seed))
     tune, _ = split_parts(read_conll(dev_path), dev_path.name)
     dev = examples(stock, [d.sentences for d in tune])  # whole articles, as the service sees them
-    optimizer = nlp.resume_training()
     best, best_epoch, started = -1.0, 0, time.monotonic()
     tmp = output.with_name(output.name + ".tmp")
-    for epoch in range(epochs):
-        random.shuffle(train)
-        losses: dict = {}
-        for batch in minibatch(train, size=compounding(4.0, 32.0, 1.001)):
-            nlp.update(batch, drop=0.2, sgd=optimizer, losses=losses)
+    for n in range(epochs):
+        loss = epoch(nlp, optimizer, train)
         with nlp.use_params(optimizer.averages):
             scores = nlp.evaluate(dev)
             if scores["ents_f"] > best:
-                best, best_epoch = scores["ents_f"], epoch + 1
+                best, best_epoch = scores["ents_f"], n + 1
                 shutil.rmtree(tmp, ignore_errors=True)
                 nlp.to_disk(tmp, exclude=["tokenizer"])
         minutes = (time.monotonic() - started) / 60
-        click.echo(f"epoch {epoch + 1}: loss {losses.get('ner', 0):.1f} tune ents_f {scores['ents_f']:.4f} "
-                   f"({minutes:.1f} min)", err=True)
-        if minutes * (epoch + 2) / (epoch + 1) > max_minutes:
+        click.echo(f"epoch {n + 1}: loss {loss:.1f} tune ents_f {scores['ents_f']:.4f} ({minutes:.1f} min)", err=True)
+        if minutes * (n + 2) / (n + 1) > max_minutes:
             break
+    epochs_run = n + 1
+    if refit:
+        # the same recipe on more news; its own pieces of the tune articles, drawn with the seed
+        nlp, optimizer = resumed(stock, seed)
+        train += examples(stock, pieces(tune, seed))
+        for k in range(best_epoch):
+            loss = epoch(nlp, optimizer, train)
+            click.echo(f"refit epoch {k + 1}/{best_epoch}: loss {loss:.1f}", err=True)
+        nlp.meta["description"] += f"; refitted with the tune part of {dev_path.name}, {best_epoch} epochs"
+        shutil.rmtree(tmp, ignore_errors=True)
+        with nlp.use_params(optimizer.averages):
+            nlp.to_disk(tmp, exclude=["tokenizer"])
     compact(tmp)
     shutil.rmtree(output, ignore_errors=True)
     tmp.rename(output)
-    click.echo(json.dumps({"tune_ents_f": round(best, 4), "best_epoch": best_epoch, "epochs_run": epoch + 1,
-                           "seed": seed, "output": str(output)}))
+    click.echo(json.dumps({"tune_ents_f": round(best, 4), "best_epoch": best_epoch, "epochs_run": epochs_run,
+                           "refit": refit, "seed": seed, "output": str(output)}))
