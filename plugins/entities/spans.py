@@ -67,9 +67,29 @@ def trained_ner():
     return nlp
 
 
+#: Words that open a date run-in after a name in a byline ("Source: Tanjug Tuesday, July 11, 2023").
+CALENDAR_WORDS = frozenset("monday tuesday wednesday thursday friday saturday sunday january february march april "
+                           "may june july august september october november december".split())
+
+
+def _cut_dates(doc):
+    """Names that ran into a date are cut before it, and the date is one ("Tanjug Tuesday, July 11")."""
+    from spacy.tokens import Span as SpacySpan
+
+    ents = []
+    for e in doc.ents:
+        cut = next((i for i in range(e.start + 1, e.end) if doc[i].lower_ in CALENDAR_WORDS
+                    and any(t.like_num for t in doc[i + 1:e.end])), None) if e.label_ in NAME_LABELS else None
+        ents += [e] if cut is None else [SpacySpan(doc, e.start, cut, e.label_), SpacySpan(doc, cut, e.end, "DATE")]
+    if len(ents) != len(doc.ents):
+        doc.ents = ents
+
+
 def surnames_are_people(doc):
-    """A pipeline component after ``ner``: a lone name that ends a person's full name elsewhere in the
-    document is that person ("Vucic said" beside "Aleksandar Vucic"), unless it is a known place."""
+    """A pipeline component after ``ner``: names that ran into a date are cut before it; a lone name
+    that ends a person's full name elsewhere in the document is that person ("Vucic said" beside
+    "Aleksandar Vucic"), unless it is a known place."""
+    _cut_dates(doc)
     lex = lexicon()
     surnames = {e[-1].text for e in doc.ents if e.label_ == "PERSON" and len(e) > 1}
     if not surnames:

@@ -145,14 +145,23 @@ def epoch(nlp, optimizer, train: list) -> float:
 @click.option("--refit/--no-refit", default=False, show_default=True,
               help="then train again from the stock NER on eng.train + the tune part for the chosen "
                    "number of epochs (the check part stays unseen; tune figures no longer apply)")
-def cli(train_path, dev_path, output, epochs, max_minutes, seed, refit):
+@click.option("--half", type=click.Choice(["score", "train"]),
+              help="does more news help? score on the odd-numbered half of the tune part only ('score'), "
+                   "and also train on the even half ('train'); compare the two runs' epoch lines")
+def cli(train_path, dev_path, output, epochs, max_minutes, seed, refit, half):
     """Fine-tune the NER on CoNLL-2003 eng.train; print one JSON line of tune-part figures."""
     from newsdesk import load_nlp
 
+    if half and refit:
+        raise click.UsageError("--half is an experiment that writes no model; leave out --refit")
     stock = load_nlp(BASE_MODEL)  # the service's tokenizer rules and the stock NER's silver labels
     nlp, optimizer = resumed(stock, seed)
     train = examples(stock, pieces(read_conll(train_path), seed))
     tune, _ = split_parts(read_conll(dev_path), dev_path.name)
+    if half:
+        if half == "train":
+            train += examples(stock, pieces(tune[0::2], seed))
+        tune = tune[1::2]
     dev = examples(stock, [d.sentences for d in tune])  # whole articles, as the service sees them
     best, best_epoch, started = -1.0, 0, time.monotonic()
     tmp = output.with_name(output.name + ".tmp")
@@ -165,10 +174,16 @@ def cli(train_path, dev_path, output, epochs, max_minutes, seed, refit):
                 shutil.rmtree(tmp, ignore_errors=True)
                 nlp.to_disk(tmp, exclude=["tokenizer"])
         minutes = (time.monotonic() - started) / 60
-        click.echo(f"epoch {n + 1}: loss {loss:.1f} tune ents_f {scores['ents_f']:.4f} ({minutes:.1f} min)", err=True)
+        org = scores["ents_per_type"].get("ORG", {}).get("f", 0.0)
+        click.echo(f"epoch {n + 1}: loss {loss:.1f} tune ents_f {scores['ents_f']:.4f} ORG {org:.4f} "
+                   f"({minutes:.1f} min)", err=True)
         if minutes * (n + 2) / (n + 1) > max_minutes:
             break
     epochs_run = n + 1
+    if half:
+        shutil.rmtree(tmp, ignore_errors=True)
+        click.echo(json.dumps({"half": half, "odd_half_ents_f": round(best, 4), "best_epoch": best_epoch}))
+        return
     if refit:
         # the same recipe on more news; its own pieces of the tune articles, drawn with the seed
         nlp, optimizer = resumed(stock, seed)

@@ -1092,6 +1092,9 @@ def rank_speakers(cands: list[Attribution], quotes: list[QuoteSpan]) -> None:
     for a in cands:
         if a.cue_token is None or a.pattern not in RANKED_PATTERNS or _in_quote(a.cue, quotes):
             continue
+        explicit = _passive_source(a.cue_token)
+        if explicit is not None and a.speaker_head is not None and explicit.i == a.speaker_head.i:
+            continue  # the cue names its source ("was stated in the communique", "reported by X")
         best, best_score = None, score(weights, speaker_features(a, None))
         for t in speaker_candidates(a):
             s = score(weights, speaker_features(a, t))

@@ -117,6 +117,21 @@ def test_the_shared_parse_has_the_trained_entities(pipeline):
     assert [e.label_ for e in doc.ents if e.text == "Vucic"] == ["PERSON"]  # one person per surname, for all
 
 
+def test_a_name_that_ran_into_a_date_is_cut_before_it():
+    """A byline without punctuation ("Source: Tanjug Tuesday, July 11, 2023"): whatever the NER
+    makes of it, no name keeps the date, and the date is one entity of its own."""
+    import spacy
+    from spacy.tokens import Span
+
+    from newsdesk_entities.spans import surnames_are_people
+
+    nlp = spacy.blank("en")
+    doc = nlp("Source: Tanjug Tuesday, July 11, 2023 | 21:15. Ruby Tuesday opened.")
+    doc.ents = [Span(doc, 2, 9, "ORG"), Span(doc, 12, 14, "ORG")]  # "Tanjug ... 2023", "Ruby Tuesday"
+    assert [(e.text, e.label_) for e in surnames_are_people(doc).ents] == [
+        ("Tanjug", "ORG"), ("Tuesday, July 11, 2023", "DATE"), ("Ruby Tuesday", "ORG")]
+
+
 def test_seed_acronym_merges_with_its_expansion(seeds):
     body = next(b for b in seeds.values() if "(SNS)" in b["document"]["text"])
     party = find(entities_of(body), "Serbian Progressive Party")
