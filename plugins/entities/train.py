@@ -171,8 +171,9 @@ def cli(train_path, dev_path, output, epochs, max_minutes, seed, refit, half):
             scores = nlp.evaluate(dev)
             if scores["ents_f"] > best:
                 best, best_epoch = scores["ents_f"], n + 1
-                shutil.rmtree(tmp, ignore_errors=True)
-                nlp.to_disk(tmp, exclude=["tokenizer"])
+                if not half and not refit:  # a refit writes its own model; an experiment none
+                    shutil.rmtree(tmp, ignore_errors=True)
+                    nlp.to_disk(tmp, exclude=["tokenizer"])
         minutes = (time.monotonic() - started) / 60
         org = scores["ents_per_type"].get("ORG", {}).get("f", 0.0)
         click.echo(f"epoch {n + 1}: loss {loss:.1f} tune ents_f {scores['ents_f']:.4f} ORG {org:.4f} "
@@ -181,7 +182,6 @@ def cli(train_path, dev_path, output, epochs, max_minutes, seed, refit, half):
             break
     epochs_run = n + 1
     if half:
-        shutil.rmtree(tmp, ignore_errors=True)
         click.echo(json.dumps({"half": half, "odd_half_ents_f": round(best, 4), "best_epoch": best_epoch}))
         return
     if refit:
