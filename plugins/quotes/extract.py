@@ -783,6 +783,12 @@ def extract(doc, text: str, nested: bool = False,
             _add_direct(a, chain, result)
             prev_direct = a
             continue
+        for a in (cands[k] for k in near):
+            # reported speech that runs into the quote ("that Cruz has “taken every punch, and ...”"),
+            # cut inside it where the parse split at the quote's own punctuation: one mixed quote
+            if a.cue is not None and a.start < q.start - 1 and q.start < a.end < q.end \
+                    and a.cue[1] <= a.start and "\n" not in text[a.start:q.start]:
+                a.end = q.end
         container = any(a.start <= q.start and q.end <= a.end and a.cue is not None
                         and not (q.start <= a.cue[0] < q.end) for a in (cands[k] for k in near))
         if container:
