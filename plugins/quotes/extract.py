@@ -773,6 +773,11 @@ def extract(doc, text: str, nested: bool = False,
                   and cands[k].cue is not None and not (q.start <= cands[k].cue[0] < q.end)]
         if not q.continued:
             chain = []
+        # "Cox says the NRA won't allow “law-abiding gun owners to …”": the inner cue is part of the
+        # outer attribution's content, and so is the quote (one mixed quote, not also a direct one)
+        inside = [(k, a) for k, a in inside if not any(
+            c.start <= a.cue[0] and q.end <= c.end and c.start < q.start and c.cue is not None
+            and c.cue[1] <= c.start for c in (cands[j] for j in near))]
         if inside:
             k, a = min(inside, key=lambda ka: abs(ka[1].cue[0] - q.start))
             used.add(k)
@@ -785,9 +790,12 @@ def extract(doc, text: str, nested: bool = False,
             continue
         for a in (cands[k] for k in near):
             # reported speech that runs into the quote ("that Cruz has “taken every punch, and ...”"),
-            # cut inside it where the parse split at the quote's own punctuation: one mixed quote
-            if a.cue is not None and a.start < q.start - 1 and q.start < a.end < q.end \
-                    and a.cue[1] <= a.start and "\n" not in text[a.start:q.start]:
+            # cut inside it where the parse split at the quote's own punctuation, or just before it
+            # ("that he was the only one to spend his life “fighting ...”"): one mixed quote
+            if a.cue is not None and a.start < q.start - 1 and a.cue[1] <= a.start \
+                    and "\n" not in text[a.start:q.start] and (q.start < a.end < q.end or (
+                        a.pattern == "verb" and a.end < q.start and not text[a.end:q.start].strip()
+                        and text[a.end - 1].isalnum())):
                 a.end = q.end
         container = any(a.start <= q.start and q.end <= a.end and a.cue is not None
                         and not (q.start <= a.cue[0] < q.end) for a in (cands[k] for k in near))

@@ -145,6 +145,22 @@ def test_mixed_quote(analyze):
     assert r["scare_quotes"] == []
 
 
+def test_reported_clause_running_into_a_quote_is_one_mixed_quote(analyze):
+    # the parse cuts the clause at the quote's own comma; PolNeAR's content is the whole clause
+    r = quotes_of(analyze, "Patrick told Cruz backers Saturday night that Cruz has \u201ctaken every punch "
+                           "they\u2019ve thrown, and he\u2019s standing tall.\u201d")
+    assert [(q["type"], q["text"][:9], q["text"][-6:]) for q in r["quotes"]] == [("mixed", "that Cruz", "tall.\u201d")]
+    assert "Patrick" in who(r["quotes"][0])
+
+
+def test_quote_under_a_reported_verb_is_not_also_direct(analyze):
+    # "allow" is a cue inside what Cox says: the quote is part of one mixed quote, not a second, direct one
+    r = quotes_of(analyze, "Cox says the NRA won\u2019t allow \u201claw-abiding gun owners to become "
+                           "scapegoats, again and again.\u201d")
+    assert [q["type"] for q in r["quotes"]] == ["mixed"]
+    assert r["quotes"][0]["text"].startswith("the NRA") and "Cox" in who(r["quotes"][0])
+
+
 def test_scare_quotes_and_titles_are_not_speech(analyze):
     text = ('Parliament rejected the so-called "peace plan" on Tuesday. '
             'The agency runs "Integrity Building" and "Science for Peace and Security" programmes.')
