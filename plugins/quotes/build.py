@@ -164,6 +164,13 @@ def _speaker(att: Attribution, doc, text: str, index: EntityIndex, history: list
             "entity_name": entity["name"] if entity else None, "resolved": resolved}
 
 
+def kind_of(att: Attribution, masked: str, typewriter: bool) -> str:
+    """The quote's type from its marks; a quotation the embedded model calls a fragment of reported
+    speech is mixed."""
+    kind = quote_type(masked, att.start, att.end, typewriter)
+    return "mixed" if kind == "direct" and att.embedded else kind
+
+
 def build_quotes(doc, text: str, entities: list[dict], nested: bool = False,
                  typewriter: bool = False, intentions: bool = False) -> dict:
     """The analyzer's output for one parsed text and the ``entities`` analyzer's entity list."""
@@ -192,7 +199,7 @@ def build_quotes(doc, text: str, entities: list[dict], nested: bool = False,
                                                   "entity": index.at(target["start"], target["end"])}
         cue = {"text": text[att.cue[0]:att.cue[1]], "start": att.cue[0], "end": att.cue[1]} if att.cue else None
         quotes.append({"text": text[att.start:att.end], "start": att.start, "end": att.end,
-                       "type": quote_type(masked, att.start, att.end, typewriter), "cue": cue,
+                       "type": kind_of(att, masked, typewriter), "cue": cue,
                        # what only the ``intentions`` setting admits is told apart from speech and thought
                        "cue_kind": "intention" if att.gate in INTENTION_GATES else att.cue_kind,
                        "speaker": speaker, "confidence": round(max(0.05, min(att.confidence, 1.0)), 2),

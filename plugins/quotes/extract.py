@@ -59,6 +59,9 @@ class Attribution:
     #: how a verb's content qualified: ``clause``, ``infinitive`` (of a verb of saying), ``object``,
     #: or only with ``intentions``: ``intention`` (any verb's infinitive), ``act`` (a bare object)
     gate: str = ""
+    #: a quotation that is a fragment of reported speech ("thanked him for “taking these steps”"):
+    #: the trained ``embedded`` model's call, reported as a mixed quote
+    embedded: bool = False
 
 
 def lemma_of(tok) -> str:
@@ -847,6 +850,10 @@ def extract(doc, text: str, nested: bool = False,
         _add_direct(att, chain, result)
         prev_direct = att
     rank_quote_speakers(result, doc, text)
+    weights = model().get("embedded")
+    if weights:
+        for a in result:
+            a.embedded = score(weights, embedded_features(a, doc, text)) >= 0.0
     direct_spans = [(a.start, a.end) for a in result]
     for k, a in enumerate(cands):
         if k in used:
@@ -1149,6 +1156,36 @@ def keep_features(a: Attribution, text: str, nested: bool = False) -> list[str]:
         feats += [f"cuedep={cue.dep_}", f"cuetag={cue.tag_}", f"pat|cuedep={a.pattern}|{cue.dep_}",
                   f"neg={any(c.dep_ == 'neg' for c in cue.children)}", f"verb={verb}", f"pat|verb={a.pattern}|{verb}",
                   f"root={root.pos_ if root is not None else '-'}/{root.dep_ if root is not None else '-'}"]
+    return feats
+
+
+def embedded_features(a: Attribution, doc, text: str) -> list[str]:
+    """String features of a direct quote for the embedded-fragment model: what stands before its
+    opening mark, how it starts and ends, and how the parse hangs it off the words outside."""
+    line = text[:a.start]
+    line = line[line.rfind("\n") + 1:].rstrip()
+    prevc = "para" if not line else "word" if WORD_RE.search(line[-1]) else line[-1]
+    content = text[a.start:a.end]
+    cap = bool(re.match(r"\W*[A-Z0-9]", content))
+    endp = "sent" if re.search(r"[.?!]\W*$", content) else "comma" if re.search(r",\W*$", content) else "none"
+    feats = [f"prevc={prevc}", f"cap={cap}", f"endp={endp}", f"len={_bucket(len(content.split()) // 2)}",
+             f"pat={a.pattern}", f"prevc|cap={prevc}|{cap}", f"prevc|endp={prevc}|{endp}", f"cap|endp={cap}|{endp}"]
+    span = doc.char_span(a.start, a.end, alignment_mode="expand")
+    if span is None or not len(span):
+        return feats
+    k = span.start - 1
+    while k >= 0 and doc[k].is_space:
+        k -= 1
+    if k >= 0:
+        p = doc[k]
+        feats += [f"prev={p.lower_ if p.is_alpha else p.text}", f"prevpos={p.pos_}", f"prevdep={p.dep_}"]
+    inside = range(span.start, span.end)
+    roots = [t for t in span if t.head.i not in inside or t.head.i == t.i]
+    root = max(roots, key=lambda t: t.right_edge.i - t.left_edge.i)
+    out = root.head.i not in inside
+    feats += [f"rootdep={root.dep_ if out else 'ROOT'}", f"headpos={root.head.pos_ if out else '-'}",
+              f"headcue={out and a.cue_token is not None and root.head.i == a.cue_token.i}",
+              f"nroots={min(len(roots), 3)}"]
     return feats
 
 

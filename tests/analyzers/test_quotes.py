@@ -161,6 +161,15 @@ def test_quote_under_a_reported_verb_is_not_also_direct(analyze):
     assert r["quotes"][0]["text"].startswith("the NRA") and "Cox" in who(r["quotes"][0])
 
 
+def test_quoted_fragment_inside_a_sentence_is_mixed(analyze):
+    # the trained embedded model: a quotation that continues the sentence around it is a mixed quote
+    r = quotes_of(analyze, "Cruz sent an email to supporters inviting them to enter the contest for free, "
+                           "to \u201cwin my engraved shotgun!\u201d")
+    assert find(r, "engraved shotgun")["type"] == "mixed"
+    r = quotes_of(analyze, "Cruz sent an email to supporters on Tuesday. \u201cWin my engraved shotgun!\u201d it said.")
+    assert find(r, "engraved shotgun")["type"] == "direct"
+
+
 def test_scare_quotes_and_titles_are_not_speech(analyze):
     text = ('Parliament rejected the so-called "peace plan" on Tuesday. '
             'The agency runs "Integrity Building" and "Science for Peace and Security" programmes.')
