@@ -490,7 +490,8 @@ def _known(lex, text: str) -> bool:
 
 
 #: Last words of company names.
-COMPANY_SUFFIXES = frozenset("inc corp co ltd plc spa ag sa nv bv gmbh llc holdings group bancshares bancorp".split())
+COMPANY_SUFFIXES = frozenset("inc corp co ltd plc spa ag sa nv bv gmbh llc holdings group bancshares bancorp "
+                             "ab asa oy oyj kgaa bhd tbk pty".split())  # legal forms of Nordic and Asian companies too
 
 
 def one_type(doc, spans: list[Span]) -> list[Span]:
@@ -505,6 +506,11 @@ def one_type(doc, spans: list[Span]) -> list[Span]:
             span.label = "ORG"
     heads = {doc[s.start].text for s in spans if s.label == "ORG" and s.end - s.start > 1}
     heads -= {w for s in spans if s.label == "PERSON" and s.end - s.start > 1 for w in doc[s.start:s.end].text.split()}
+    # a name the text gives with a legal suffix is a company's throughout ("LM Ericsson AB" ... "Ericsson
+    # said"), even where the NER also made a person of a longer name with it ("Pirelli Cables")
+    heads |= {t.text for s in spans if s.label == "ORG" and s.end - s.start > 1
+              and doc[s.end - 1].lower_.rstrip(".") in COMPANY_SUFFIXES
+              for t in doc[s.start:s.end - 1] if t.text[:1].isupper() and t.lower_.rstrip(".") not in COMPANY_SUFFIXES}
     for span in spans:  # "Pirelli" beside "Pirelli SpA"
         if span.label == "PERSON" and span.end - span.start == 1 and doc[span.start].text in heads and not span.role:
             span.label = "ORG"

@@ -298,3 +298,17 @@ def test_a_city_named_as_a_team_stays_an_organisation(run):
     entities = run("Cleveland beat Seattle 5-3 on Sunday. Fans in Cleveland celebrated.")
     kinds = {(e["name"], e["type"]) for e in entities}
     assert ("Cleveland", "organization") in kinds and ("Cleveland", "location") in kinds
+
+
+def test_a_name_given_with_a_legal_suffix_is_the_company_throughout(run):
+    """"LM Dravinsson AB" makes every lone "Dravinsson" the company, and "Brunelli SpA" every lone
+    "Brunelli", though the NER made a person of "Brunelli Cables"."""
+    entities = run("Swedish telecoms group LM Dravinsson AB said on Friday it had won a 1.2 billion crown order "
+                   "in China. Dravinsson said the network would be built next year. Dravinsson shares rose 3 percent.")
+    assert find(entities, "LM Dravinsson AB")["mention_count"] == 3
+    assert find(entities, "LM Dravinsson AB")["type"] == "organization"
+    entities = run("Italian cables maker Brunelli SpA said on Friday it would buy a stake in a Chinese firm. "
+                   "Brunelli Cables has sales of $3.5 billion. Analysts said Brunelli would gain control. "
+                   "Brunelli shares rose.")
+    company = find(entities, "Brunelli SpA")
+    assert company["type"] == "organization" and company["mention_count"] == 3
