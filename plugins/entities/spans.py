@@ -508,11 +508,15 @@ def one_type(doc, spans: list[Span]) -> list[Span]:
     heads -= {w for s in spans if s.label == "PERSON" and s.end - s.start > 1 for w in doc[s.start:s.end].text.split()}
     # a name the text gives with a legal suffix is a company's throughout ("LM Ericsson AB" ... "Ericsson
     # said"), even where the NER also made a person of a longer name with it ("Pirelli Cables")
-    heads |= {t.text for s in spans if s.label == "ORG" and s.end - s.start > 1
-              and doc[s.end - 1].lower_.rstrip(".") in COMPANY_SUFFIXES
-              for t in doc[s.start:s.end - 1] if t.text[:1].isupper() and t.lower_.rstrip(".") not in COMPANY_SUFFIXES}
-    for span in spans:  # "Pirelli" beside "Pirelli SpA"
-        if span.label == "PERSON" and span.end - span.start == 1 and doc[span.start].text in heads and not span.role:
+    company = {t.text for s in spans if s.label == "ORG" and s.end - s.start > 1
+               and doc[s.end - 1].lower_.rstrip(".") in COMPANY_SUFFIXES
+               for t in doc[s.start:s.end - 1] if t.text[:1].isupper() and t.lower_.rstrip(".") not in COMPANY_SUFFIXES}
+    places = lexicon().places
+    for span in spans:  # "Pirelli" beside "Pirelli SpA"; "Ruch" beside "Ruch SA", but not "Texas" beside "Texas Inc"
+        word = doc[span.start].text
+        if span.end - span.start == 1 and not span.role and not span.code and (
+                span.label == "PERSON" and (word in heads or word in company)
+                or span.label in ("GPE", "LOC") and word in company and word not in places):
             span.label = "ORG"
     votes: dict[str, list[Span]] = {}
     for span in spans:

@@ -312,3 +312,7 @@ def test_a_name_given_with_a_legal_suffix_is_the_company_throughout(run):
                    "Brunelli shares rose.")
     company = find(entities, "Brunelli SpA")
     assert company["type"] == "organization" and company["mention_count"] == 3
+    # a known place stays a place beside a company named after it
+    kinds = {(e["name"], e["type"]) for e in run("Texas Instruments Inc said on Monday it would cut jobs. "
+                                                 "The company has plants in Texas.")}
+    assert ("Texas", "location") in kinds and ("Texas Instruments Inc", "organization") in kinds
