@@ -37,8 +37,8 @@ from newsdesk import dev_data
 
 from .evaluate import match, read_gold, score_document, summary
 from .extract import (DIRECT_RANKED, LEXICON_PATH, MODEL_PATH, RANKED_PATTERNS, UNFILTERED, candidates,
-                      embedded_features, extract, keep_features, lemma_of, lexicon, nested_flags, np_span, quote_candidates,
-                      quote_features, quote_spans, speaker_candidates, speaker_features, use_model)
+                      embedded_features, extract, keep_features, lemma_of, lexicon, nested_flags, np_span,
+                      quote_candidates, quote_features, quote_spans, speaker_candidates, speaker_features, use_model)
 
 TRAIN = dev_data("quotes", "train.jsonl")
 SEED = 13
@@ -195,17 +195,16 @@ def direct_examples(doc, gold: list[dict]) -> list[list[tuple[list[str], int]]]:
     return groups
 
 
-def embedded_examples(doc, gold: list[dict]) -> list[tuple[list[str], int]]:
-    """(features, gold is mixed) for each direct quote of the extractor matching a gold direct or mixed quote."""
-    atts, _ = extract(doc, doc.text, intentions=True)
+def embedded_examples(doc, gold: list[dict], atts: list) -> list[tuple[list[str], int]]:
+    """(features, gold is mixed) for each direct quote of the extractor (``atts``) matching a gold
+    direct or mixed quote."""
     pairs = match(gold, [{"start": a.start, "end": a.end} for a in atts])
     return [(embedded_features(atts[ai], doc, doc.text), int(gold[gi]["type"] == "mixed")) for gi, ai in pairs
             if atts[ai].direct and gold[gi]["type"] in ("direct", "mixed")]
 
 
-def keep_examples(doc, gold: list[dict]) -> list[tuple[list[str], int]]:
-    """(features, matched a gold quote) for each reported-speech output of the extractor."""
-    atts, _ = extract(doc, doc.text, intentions=True)
+def keep_examples(doc, gold: list[dict], atts: list) -> list[tuple[list[str], int]]:
+    """(features, matched a gold quote) for each reported-speech output of the extractor (``atts``)."""
     matched = {pi for _, pi in match(gold, [{"start": a.start, "end": a.end} for a in atts])}
     nested = nested_flags(atts)
     return [(keep_features(a, doc.text, nested[k]), int(k in matched)) for k, a in enumerate(atts)
@@ -244,8 +243,10 @@ def train_models(docs, records, c: float = 0.5) -> dict:
     groups = [g for doc, r in zip(docs, records) for g in direct_examples(doc, r["quotes"])]
     direct = fit([ex for g in groups for ex in g], c)
     use_model({"speaker": speaker, "direct": direct})
-    keep = fit([ex for doc, r in zip(docs, records) for ex in keep_examples(doc, r["quotes"])], c)
-    embedded = fit([ex for doc, r in zip(docs, records) for ex in embedded_examples(doc, r["quotes"])], EMBEDDED_C)
+    outputs = [extract(doc, doc.text, intentions=True)[0] for doc in docs]  # with the speaker rankers
+    keep = fit([ex for doc, r, atts in zip(docs, records, outputs) for ex in keep_examples(doc, r["quotes"], atts)], c)
+    embedded = fit([ex for doc, r, atts in zip(docs, records, outputs)
+                    for ex in embedded_examples(doc, r["quotes"], atts)], EMBEDDED_C)
     embedded["_bias"] = round(embedded["_bias"] - math.log(EMBEDDED_THRESHOLD / (1 - EMBEDDED_THRESHOLD)), 4)
     return {"speaker": speaker, "direct": direct, "keep": keep, "embedded": embedded}
 
@@ -294,8 +295,8 @@ def cli(data, out, parse_cache):
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     Path(out).write_text(json.dumps({
         "about": "Quotes analyzer models: logistic-regression weights over string features "
-                 "(plugins/quotes/extract.py speaker_features, quote_features, keep_features, embedded_features), trained by "
-                 "`newsdesk train quotes` on PolNeAR train (Newell, Margolin & Ruths, LREC 2018).",
+                 "(plugins/quotes/extract.py speaker_features, quote_features, keep_features, embedded_features), "
+                 "trained by `newsdesk train quotes` on PolNeAR train (Newell, Margolin & Ruths, LREC 2018).",
         "seed": SEED, "keep_threshold": best[1], **models}, indent=0, sort_keys=True) + "\n", encoding="utf-8")
     use_model({})
     click.echo(f"wrote {out} (threshold {best[1]}) in {time.time() - t0:.0f} s")
