@@ -62,6 +62,8 @@ class Attribution:
     #: a quotation that is a fragment of reported speech ("thanked him for “taking these steps”"):
     #: the trained ``embedded`` model's call, reported as a mixed quote
     embedded: bool = False
+    #: a learned cue inside another attribution's content ("said he had voted for ...")
+    nested: bool = False
 
 
 def lemma_of(tok) -> str:
@@ -563,6 +565,109 @@ def noun_cues(doc) -> list[Attribution]:
     return out
 
 
+#: What a learned cue's content can be: a verb's object, clause or infinitive, or the object of
+#: one of these prepositions after a verb or noun ("voted for ...", "her attack on ...").
+LEARNED_DEPS = {"dobj", "ccomp", "xcomp"}
+LEARNED_PREPS = {"of", "for", "about", "on", "against", "over", "to", "as", "with", "at", "from", "into", "in",
+                 "behind", "by"}
+
+
+def learned_cues(doc, found: list[Attribution]) -> list[Attribution]:
+    """Attributions the cue lists miss, chosen by the trained ``cue`` model (intentions mode only):
+    of ``fresh_candidates``, those PolNeAR-style annotators mark ("voted for Trump", "Sanders'
+    criticism of the deal", "appeared to endorse ...")."""
+    weights = model().get("cue")
+    if not weights:
+        return []
+    text = doc.text  # built anew on every access
+    return [a for a in fresh_candidates(doc, found) if score(weights, learned_features(a, text)) >= 0.0]
+
+
+def fresh_candidates(doc, found: list[Attribution]) -> list[Attribution]:
+    """Every verb or noun that is not a cue of ``found``, with its object, clause, infinitive or
+    prepositional object as content, unless that content lies mostly inside or holds one of ``found``."""
+    cover = [0] * (len(doc.text) + 2)  # how many found contents hold each character
+    for a in found:
+        cover[a.start] += 1
+        cover[a.end] -= 1
+    prefix = [0]
+    depth = 0
+    for c in cover:
+        depth += c
+        prefix.append(prefix[-1] + (depth > 0))
+    spans = sorted((a.start, a.end) for a in found)
+    taken = {a.cue_token.i for a in found if a.cue_token is not None}
+    out = []
+    for a in _learned_candidates(doc, taken):
+        if 2 * (prefix[a.end] - prefix[a.start]) > a.end - a.start:
+            continue
+        lo, hi = bisect.bisect_left(spans, (a.start, 0)), bisect.bisect_left(spans, (a.end, 0))
+        if any(spans[k][1] <= a.end for k in range(lo, min(hi, lo + 50))):
+            continue
+        a.nested = prefix[a.cue[0] + 1] > prefix[a.cue[0]]
+        out.append(a)
+    return out
+
+
+def _learned_candidates(doc, taken: set[int]) -> list[Attribution]:
+    out = []
+    for tok in doc:
+        if tok.i in taken or tok.pos_ not in ("VERB", "NOUN"):
+            continue
+        for c in tok.children:
+            node, rel = None, None
+            if tok.pos_ == "VERB" and c.dep_ in LEARNED_DEPS:
+                node, rel = c, c.dep_
+            elif c.dep_ == "prep" and c.lower_ in LEARNED_PREPS:
+                node = next((g for g in c.children if g.dep_ in ("pobj", "pcomp")), None)
+                rel = "prep:" + c.lower_
+            if node is None:
+                continue
+            span = _span_of(doc, node, tok, shortest=1)
+            if span is None:
+                continue
+            if tok.pos_ == "VERB":
+                src = subject_of(tok)
+            else:  # "Sanders' criticism of ...", "He renewed his attack on ...": the clause's subject
+                src = next((p for p in tok.children if p.dep_ == "poss"), None)
+                if tok.dep_ == "dobj" and (src is None or src.pos_ == "PRON"):
+                    src = subject_of(tok.head) or src
+            out.append(Attribution(span[0], span[1], (tok.idx, tok.idx + len(tok)), "intention",
+                                   np_span(src) if src is not None else None, src, confidence=0.5,
+                                   pattern="learned", cue_token=tok, gate=rel))
+    return out
+
+
+def learned_features(a: Attribution, text: str) -> list[str]:
+    """String features of a ``learned_cues`` candidate: the cue word and how the content hangs off
+    it, the source, the content's length and head."""
+    cue = a.cue_token
+    lemma = lemma_of(cue)
+    head = a.speaker_head
+    who = "none" if head is None else head.lower_ if head.pos_ == "PRON" else head.pos_ + "/" + head.ent_type_
+    plaus = plausible_source(head) if head is not None else "-"
+    content = text[a.start:a.end]
+    n = _bucket(len(content.split()) // 2)
+    span = cue.doc.char_span(a.start, a.end, alignment_mode="expand")
+    root = span.root if span is not None and len(span) else None
+    rootpos = root.pos_ if root is not None else "-"
+    verb = span is not None and any(t.pos_ in ("VERB", "AUX") for t in span)
+    rel, nested = a.gate, a.nested
+    feats = [f"cue={lemma}", f"rel={rel}", f"cue|rel={lemma}|{rel}", f"pos={cue.pos_}", f"pos|rel={cue.pos_}|{rel}",
+             f"who={who}", f"plaus={plaus}", f"rel|plaus={rel}|{plaus}", f"len={n}", f"rel|len={rel}|{n}",
+             f"cuedep={cue.dep_}", f"tag={cue.tag_}", f"rootpos={rootpos}", f"rel|rootpos={rel}|{rootpos}",
+             f"rootent={root.ent_type_ if root is not None else '-'}",
+             f"neg={any(c.dep_ == 'neg' for c in cue.children)}", f"verb={verb}", f"rel|verb={rel}|{verb}",
+             f"marks={bool(DOUBLE_RE.search(content))}", f"cue|plaus={lemma}|{plaus}",
+             f"first={content.split()[0].lower() if content.split() else '-'}", f"nested={nested}",
+             f"rel|nested={rel}|{nested}", f"rel|who={rel}|{who}",
+             f"cue|who={lemma}|{who if head is None or head.pos_ == 'PRON' else 'NP'}"]
+    if cue.pos_ == "NOUN":
+        poss = next((c for c in cue.children if c.dep_ == "poss"), None)
+        feats += [f"poss={poss.pos_ if poss is not None else '-'}", f"nhead={lemma_of(cue.head)}|{cue.dep_}"]
+    return feats
+
+
 def quote_spans(text: str) -> list[QuoteSpan]:
     """Every quotation in ``text``; the ``''...''`` pairs of some wire copy included."""
     doubles = double_quote_spans(text)
@@ -728,8 +833,9 @@ def _cue_after(doc, last, q: QuoteSpan, text: str, taken: set[int]) -> Attributi
 
 def candidates(doc, intentions: bool = False) -> list[Attribution]:
     """Every attribution the parse-based patterns find, before quotation marks are looked at."""
-    return (verb_cues(doc, intentions) + object_cues(doc, intentions) + parenthetical_cues(doc) + colon_cues(doc)
-            + adjective_cues(doc) + sourceless_cues(doc) + adverb_cues(doc) + according_to(doc) + noun_cues(doc))
+    found = (verb_cues(doc, intentions) + object_cues(doc, intentions) + parenthetical_cues(doc) + colon_cues(doc)
+             + adjective_cues(doc) + sourceless_cues(doc) + adverb_cues(doc) + according_to(doc) + noun_cues(doc))
+    return found + learned_cues(doc, found) if intentions else found
 
 
 def extract(doc, text: str, nested: bool = False,
@@ -948,20 +1054,21 @@ def _snap_to_marks(a: Attribution, quotes: list[QuoteSpan], text: str) -> None:
 
 MODEL_PATH = Path(__file__).parent / "data" / "model.json"
 #: Patterns whose speaker the ranker may re-choose: those found on the parse around a cue.
-RANKED_PATTERNS = {"verb", "object", "noun", "adjective", "parenthetical", "according_to"}
+RANKED_PATTERNS = {"verb", "object", "noun", "adjective", "parenthetical", "according_to", "learned"}
 NP_POS = {"PROPN", "PRON", "NOUN"}
 #: Direct-quote patterns whose speaker the ranker may re-choose: found by proximity, not a parse link.
 DIRECT_RANKED = {"quote+previous", "quote+near", "quote+after", "quote", "continued"}
 #: Patterns the keep model leaves alone: hedging adverbs are too rare in the training data (~80)
-#: for their weights to overrule the rule.
-UNFILTERED = {"adverb"}
+#: for their weights to overrule the rule; learned cues were chosen by their own model.
+UNFILTERED = {"adverb", "learned"}
 _model: dict = {}
 
 
 def model() -> dict:
-    """The trained weights (``newsdesk train quotes``): ``speaker`` ranks the sources of parse-based
-    attributions, ``direct`` those of direct quotes found by proximity, ``keep`` scores reported-speech
-    candidates; empty when not built (the rules alone then decide)."""
+    """The trained weights (``newsdesk train quotes``): ``cue`` chooses the learned cues, ``speaker``
+    ranks the sources of parse-based attributions, ``direct`` those of direct quotes found by
+    proximity, ``keep`` scores reported-speech candidates, ``embedded`` tells mixed from direct;
+    empty when not built (the rules alone then decide)."""
     if "weights" not in _model:
         _model["weights"] = json.loads(MODEL_PATH.read_text(encoding="utf-8")) if MODEL_PATH.exists() else {}
     return _model["weights"]

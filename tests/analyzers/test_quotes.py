@@ -460,6 +460,42 @@ def test_acts_are_candidates_only_with_intentions(pipeline, text, content):
     assert len(acts) == 1 and acts[0].gate == "act" and "gate=act" in keep_features(acts[0], text)
 
 
+def test_learned_cue_model_finds_what_the_cue_lists_miss(pipeline):
+    """'spotted' is in no cue list; the trained cue model keeps it as an attribution (PolNeAR marks
+    such acts), with the verb's subject as source, in the intentions mode only."""
+    text = "A reporter for the Daily Ledger spotted Grunwald and her press secretary at the airport."
+    doc = pipeline.nlp(text)
+    assert build_quotes(doc, text, [])["quotes"] == []
+    q = find({"quotes": build_quotes(doc, text, [], intentions=True)["quotes"]}, "Grunwald and her press secretary")
+    assert q["cue"]["text"] == "spotted" and q["speaker"]["text"] == "A reporter for the Daily Ledger"
+    assert q["cue_kind"] == "intention"
+
+
+def test_learned_cues_leave_the_rules_candidates_alone(pipeline):
+    """A learned candidate never reuses a rule's cue nor overlaps a rule's content; with no cue
+    model there are none; with one that keeps everything, every verb object, clause and
+    prepositional object not already covered comes out."""
+    from newsdesk_quotes.extract import candidates, learned_cues, model, use_model
+
+    text = ("Senator Ana Ruiz said that the bridge would open in May. She criticized the budget and voted "
+            "for the new tax. Her aides spotted the governor at the airport, where he talked about roads.")
+    doc = pipeline.nlp(text)
+    shipped = model()
+    try:
+        use_model({k: v for k, v in shipped.items() if k != "cue"})
+        found = candidates(doc, intentions=True)
+        assert learned_cues(doc, found) == []
+        use_model({"cue": {"_bias": 10.0}})
+        learned = learned_cues(doc, found)
+    finally:
+        use_model(shipped)
+    assert "the governor" in [text[a.start:a.end] for a in learned]
+    cues = {a.cue_token.i for a in found if a.cue_token is not None}
+    for a in learned:
+        assert a.cue_token.i not in cues
+        assert not any(f.start <= a.start and a.end <= f.end for f in found), text[a.start:a.end]
+
+
 def test_nominal_cue_with_infinitive_and_preposition(analyze):
     q = find(quotes_of(analyze, "Mayor Ana Ruiz's promise to rebuild the bridge won applause."), "rebuild")
     assert q["cue"]["text"] == "promise" and "Ana Ruiz" in q["speaker"]["text"]

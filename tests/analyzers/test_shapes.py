@@ -220,3 +220,17 @@ def test_question_then_asked_role_name_is_attributed(bounded):
     quotes = run_within_budget(bounded, HUNG)["quotes"]["result"]["quotes"]
     assert len(quotes) == 1
     assert "Tom Smith" in (quotes[0]["speaker"] or {}).get("text", "")
+
+
+@pytest.mark.parametrize("text", FIXED, ids=range(len(FIXED)))
+def test_fixed_shapes_in_the_intentions_mode(bounded, text):
+    """The quotes analyzer's PolNeAR scope (``intentions``: the learned cue model's candidates over
+    every verb and noun) within the same budget."""
+    import time
+
+    from newsdesk_quotes import build_quotes
+
+    doc = bounded.nlp(text)
+    started = time.perf_counter()
+    build_quotes(doc, text, [], intentions=True)
+    assert (time.perf_counter() - started) * 1000 <= BUDGET_MS, text[:300]
