@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 
-from .extract import INTENTION_GATES, Attribution, extract, lexicon, quote_type
+from .extract import INTENTION_GATES, Attribution, _trim, char_range, extract, lexicon, quote_type
 
 PERSON_PRONOUNS = {"he", "she", "him", "her", "i", "me", "we", "us", "you"}
 FIRST_PERSON = {"i", "me", "we", "us"}
@@ -127,6 +127,25 @@ def _resolve(att: Attribution, index: EntityIndex, history: list[dict], doc,
     return None
 
 
+def mention(att: Attribution, doc, text: str) -> tuple[int, int]:
+    """The speaker's whole noun phrase, appositions and clauses included, as PolNeAR marks sources
+    ("the other candidate on the stage, former Secretary of State Hillary Clinton"); the compact
+    span (what linking reads) where the phrase would reach into the content, the cue or another line."""
+    s, e = att.speaker
+    head = att.speaker_head
+    if head is None:
+        return s, e
+    i, j = _trim(doc, head.left_edge.i, head.right_edge.i + 1)
+    if i >= j:
+        return s, e
+    fs, fe = char_range(doc, i, j)
+    fs, fe = min(fs, s), max(fe, e)
+    if fs < att.end and att.start < fe or att.cue is not None and fs < att.cue[1] and att.cue[0] < fe \
+            or "\n" in text[fs:fe]:
+        return s, e
+    return fs, fe
+
+
 def _speaker(att: Attribution, doc, text: str, index: EntityIndex, history: list[dict],
              first_person: dict) -> dict:
     """The speaker dict: mention, kind, linked entity, and the antecedent of a pronoun or of a
@@ -134,6 +153,10 @@ def _speaker(att: Attribution, doc, text: str, index: EntityIndex, history: list
     s, e = att.speaker
     head = att.speaker_head
     entity = index.at(head.idx, head.idx + len(head)) if head is not None else index.at(s, e)
+    named = next((c for c in head.children if c.dep_ == "appos" and c.pos_ == "PROPN"), None) \
+        if head is not None and head.pos_ == "NOUN" else None
+    if entity is None and named is not None:  # "The director of the group, Mira Solvang,": the person named
+        entity = index.at(named.idx, named.idx + len(named))
     if _place(doc, s, e):
         if entity is not None and entity.get("type") == "person":
             entity = None  # a place name the entity linker took for a person: "Ohrid"
@@ -159,6 +182,7 @@ def _speaker(att: Attribution, doc, text: str, index: EntityIndex, history: list
             history.append({**ante, "kind": "person", "entity": entity})
     elif kind != "pronoun":
         history.append({"start": s, "end": e, "kind": kind, "entity": entity})
+    s, e = mention(att, doc, text)  # linking above read the compact span
     return {"text": text[s:e], "start": s, "end": e, "kind": kind,
             "entity_id": entity["id"] if entity else None,
             "entity_name": entity["name"] if entity else None, "resolved": resolved}
@@ -193,10 +217,9 @@ def build_quotes(doc, text: str, entities: list[dict], nested: bool = False,
 
     for att in sorted(atts, key=order):
         speaker = _speaker(att, doc, text, index, history, first_person) if att.speaker else None
-        if att.direct and speaker is not None:
-            target = speaker["resolved"] or speaker
-            first_person[(att.start, att.end)] = {"start": target["start"], "end": target["end"],
-                                                  "entity": index.at(target["start"], target["end"])}
+        if att.direct and speaker is not None:  # the compact mention: its entity, not one in an apposition
+            ts, te = (speaker["resolved"]["start"], speaker["resolved"]["end"]) if speaker["resolved"] else att.speaker
+            first_person[(att.start, att.end)] = {"start": ts, "end": te, "entity": index.at(ts, te)}
         cue = {"text": text[att.cue[0]:att.cue[1]], "start": att.cue[0], "end": att.cue[1]} if att.cue else None
         quotes.append({"text": text[att.start:att.end], "start": att.start, "end": att.end,
                        "type": kind_of(att, masked, typewriter), "cue": cue,

@@ -496,6 +496,19 @@ def test_learned_cues_leave_the_rules_candidates_alone(pipeline):
         assert not any(f.start <= a.start and a.end <= f.end for f in found), text[a.start:a.end]
 
 
+def test_speaker_mention_is_the_whole_noun_phrase_but_links_by_its_head(analyze):
+    """The mention keeps its apposition, as PolNeAR marks sources; the entity is still the head's
+    (not the group named inside the apposition), and a pronoun after it resolves to the person."""
+    text = ("The director of the group Clearwater, Mira Solvang, said that the senator should return the "
+            "donations. She said that the money was tainted.")
+    r = quotes_of(analyze, text)
+    q = find(r, "the senator should return the donations")
+    assert q["speaker"]["text"] == "The director of the group Clearwater, Mira Solvang"
+    assert q["speaker"]["entity_name"] != "Clearwater"
+    q = find(r, "the money was tainted")
+    assert q["speaker"]["text"] == "She" and "Mira Solvang" in who(q)
+
+
 def test_nominal_cue_with_infinitive_and_preposition(analyze):
     q = find(quotes_of(analyze, "Mayor Ana Ruiz's promise to rebuild the bridge won applause."), "rebuild")
     assert q["cue"]["text"] == "promise" and "Ana Ruiz" in q["speaker"]["text"]
