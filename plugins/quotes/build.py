@@ -146,6 +146,32 @@ def mention(att: Attribution, doc, text: str) -> tuple[int, int]:
     return fs, fe
 
 
+#: Words of the verb group a cue reports with it, as PolNeAR marks cues ("has not yet said",
+#: "points out"); adverbs only before the verb ("openly ridiculed", not "said Friday").
+CUE_GROUP = {"aux", "auxpass", "neg", "prt", "advmod"}
+
+
+def cue_phrase(att: Attribution, text: str) -> tuple[int, int] | None:
+    """The cue's character span: its word with the auxiliaries, negation, particle and adverbs of
+    its verb group, and the preposition that introduces the content ("called for", "criticism of");
+    the word alone where the group is not one run of words."""
+    tok = att.cue_token
+    if tok is None or att.cue is None or not att.cue[0] <= tok.idx < att.cue[1]:
+        return att.cue
+    doc = tok.doc
+    words = doc.char_span(*att.cue, alignment_mode="expand")
+    lo, hi = words.start, words.end - 1
+    for c in tok.children:
+        if c.dep_ in CUE_GROUP and (c.i < tok.i or c.dep_ in ("prt", "neg")):
+            lo, hi = min(lo, c.i), max(hi, c.i)
+        elif c.dep_ == "prep" and tok.i < c.i <= hi + 2 and c.idx + len(c) <= att.start \
+                and not text[c.idx + len(c):att.start].strip(" \"\u201c'\u2018"):
+            hi = max(hi, c.i)  # the content follows it
+    if any(doc[k].is_punct for k in range(lo, hi + 1)):
+        return att.cue
+    return doc[lo].idx, doc[hi].idx + len(doc[hi])
+
+
 def _speaker(att: Attribution, doc, text: str, index: EntityIndex, history: list[dict],
              first_person: dict) -> dict:
     """The speaker dict: mention, kind, linked entity, and the antecedent of a pronoun or of a
@@ -220,7 +246,8 @@ def build_quotes(doc, text: str, entities: list[dict], nested: bool = False,
         if att.direct and speaker is not None:  # the compact mention: its entity, not one in an apposition
             ts, te = (speaker["resolved"]["start"], speaker["resolved"]["end"]) if speaker["resolved"] else att.speaker
             first_person[(att.start, att.end)] = {"start": ts, "end": te, "entity": index.at(ts, te)}
-        cue = {"text": text[att.cue[0]:att.cue[1]], "start": att.cue[0], "end": att.cue[1]} if att.cue else None
+        span = cue_phrase(att, text)
+        cue = {"text": text[span[0]:span[1]], "start": span[0], "end": span[1]} if span else None
         quotes.append({"text": text[att.start:att.end], "start": att.start, "end": att.end,
                        "type": kind_of(att, masked, typewriter), "cue": cue,
                        # what only the ``intentions`` setting admits is told apart from speech and thought
