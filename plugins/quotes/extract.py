@@ -566,7 +566,7 @@ def noun_cues(doc) -> list[Attribution]:
 
 
 #: What a learned cue's content can be: a verb's object, clause or infinitive, or the object of
-#: one of these prepositions after a verb or noun ("voted for ...", "her attack on ...").
+#: one of these prepositions after a verb, noun or adjective ("voted for ...", "her attack on ...").
 LEARNED_DEPS = {"dobj", "ccomp", "xcomp"}
 LEARNED_PREPS = {"of", "for", "about", "on", "against", "over", "to", "as", "with", "at", "from", "into", "in",
                  "behind", "by"}
@@ -584,8 +584,8 @@ def learned_cues(doc, found: list[Attribution]) -> list[Attribution]:
 
 
 def fresh_candidates(doc, found: list[Attribution]) -> list[Attribution]:
-    """Every verb or noun that is not a cue of ``found``, with its object, clause, infinitive or
-    prepositional object as content, unless that content lies mostly inside or holds one of ``found``."""
+    """Every verb, noun or adjective that is not a cue of ``found``, with its object, clause,
+    infinitive or prepositional object as content, unless that content lies mostly inside or holds one of ``found``."""
     cover = [0] * (len(doc.text) + 2)  # how many found contents hold each character
     for a in found:
         cover[a.start] += 1
@@ -612,7 +612,7 @@ def fresh_candidates(doc, found: list[Attribution]) -> list[Attribution]:
 def _learned_candidates(doc, taken: set[int]) -> list[Attribution]:
     out = []
     for tok in doc:
-        if tok.i in taken or tok.pos_ not in ("VERB", "NOUN"):
+        if tok.i in taken or tok.pos_ not in ("VERB", "NOUN", "ADJ"):
             continue
         for c in tok.children:
             node, rel = None, None
@@ -626,7 +626,7 @@ def _learned_candidates(doc, taken: set[int]) -> list[Attribution]:
             span = _span_of(doc, node, tok, shortest=1)
             if span is None:
                 continue
-            if tok.pos_ == "VERB":
+            if tok.pos_ in ("VERB", "ADJ"):  # "was thrilled with": the clause's subject
                 src = subject_of(tok)
             else:  # "Sanders' criticism of ...", "He renewed his attack on ...": the clause's subject
                 src = next((p for p in tok.children if p.dep_ == "poss"), None)

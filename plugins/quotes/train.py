@@ -2,7 +2,7 @@
 ``learn_cues``) and train its five small models on PolNeAR train (fixed seed), written to
 ``data/model.json``.
 
-- ``cue`` (trained first; the others see its output): for every verb or noun that is no cue of
+- ``cue`` (trained first; the others see its output): for every verb, noun or adjective that is no cue of
   the rules, with its object, clause, infinitive or prepositional object as content
   (``fresh_candidates``), one example, positive when it matches a gold quote with the gold source;
   the ``intentions`` mode adds those scoring at least ``CUE_THRESHOLD`` (folded into ``_bias``).
