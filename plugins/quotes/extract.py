@@ -972,7 +972,7 @@ def extract(doc, text: str, nested: bool = False,
         if in_quote:
             a.confidence -= 0.2
         result.append(a)
-    result = _keep(_dedupe(result), text)
+    result = _respan(_keep(_dedupe(result), text), doc, text)
     return sorted(result, key=lambda a: (a.start, a.end)), scare
 
 
@@ -1310,3 +1310,86 @@ def _keep(atts: list[Attribution], text: str) -> list[Attribution]:
         return atts
     return [a for a, n in zip(atts, nested_flags(atts))
             if a.direct or a.pattern in UNFILTERED or score(weights, keep_features(a, text, n)) >= 0.0]
+
+
+# --- the trained content-span chooser -------------------------------------------------------------
+
+#: Words a reported content may start with or take in front of it ("that ...", "for ...").
+SPAN_LEADS = {"that", "whether", "if", "to", "for", "of", "about", "on", "as", "against", "with", "how",
+              "what", "why", "when"}
+SPAN_CUTS = {",", "\u2014", "--", "\u2013", "(", ";", ":"}
+
+
+def span_alternatives(doc, a: Attribution) -> list[tuple[str, str, int, int]]:
+    """Other boundaries of ``a``'s content: (start kind, end kind, start, end). The start may drop
+    or take a leading word of ``SPAN_LEADS``; the end may be cut at one of the last three commas,
+    dashes or colons inside, or run on to the end of the sentence. ``keep``/``keep`` is the span as found."""
+    span = doc.char_span(a.start, a.end, alignment_mode="expand")
+    if span is None or not len(span):
+        return []
+    i, j = span.start, span.end
+    starts = {("keep", i)}
+    if j - i > 1 and doc[i].lower_ in SPAN_LEADS:
+        starts.add(("drop:" + doc[i].lower_, i + 1))
+    k = i - 1
+    while k >= 0 and doc[k].is_space:
+        k -= 1
+    if k >= 0 and doc[k].lower_ in SPAN_LEADS:
+        starts.add(("add:" + doc[k].lower_, k))
+    ends = {("keep", j)}
+    for c in [t.i for t in span[2:] if t.text in SPAN_CUTS][-3:]:
+        ends.add(("cut:" + doc[c].text + ":" + (doc[c + 1].lower_ if c + 1 < len(doc) else "-"), c))
+    sent_end = doc[j - 1].sent.end
+    while sent_end > j and (doc[sent_end - 1].is_punct or doc[sent_end - 1].is_space):
+        sent_end -= 1
+    if sent_end > j:
+        ends.add(("tosent:" + doc[j].lower_, sent_end))
+    return sorted((sn, en, doc[si].idx, doc[ej - 1].idx + len(doc[ej - 1]))
+                  for sn, si in starts for en, ej in ends if ej > si)
+
+
+def span_features(doc, a: Attribution, alt: tuple[str, str, int, int], text: str) -> list[str]:
+    """String features of one boundary alternative of ``a``: its kinds, with the cue and pattern;
+    for a run-on, how the added words hang off the content; for a cut, what is cut off."""
+    sn, en, s, e = alt
+    sb, eb = sn.split(":")[0], en.split(":")[0]
+    lemma = lemma_of(a.cue_token) if a.cue_token is not None else "-"
+    feats = [f"s={sn}", f"e={en}", f"sb|eb={sb}|{eb}", f"pat|sb={a.pattern}|{sb}", f"pat|eb={a.pattern}|{eb}",
+             f"cue|eb={lemma}|{eb}", f"cue|sb={lemma}|{sb}", f"gate|eb={a.gate}|{eb}", f"cue|s={lemma}|{sn}"]
+    if eb == "tosent":
+        span = doc.char_span(a.start, a.end, alignment_mode="expand")
+        added = doc.char_span(a.end, e, alignment_mode="expand")
+        if span is not None and added is not None and len(added):
+            first = next((t for t in added if not t.is_space), added[0])
+            verb = any(t.pos_ in ("VERB", "AUX") for t in added)
+            inside = span.start <= first.head.i < span.end
+            feats += [f"add_dep={first.dep_}", f"add_verb={verb}", f"add_in={inside}", f"add_len={_bucket(len(added) // 2)}",
+                      f"add_dep|in={first.dep_}|{inside}", f"pat|add_dep={a.pattern}|{first.dep_}",
+                      f"add_cue={a.cue_token is not None and first.head.i == a.cue_token.i}"]
+    elif eb == "cut":
+        cut = doc.char_span(e, a.end, alignment_mode="expand")
+        if cut is not None and len(cut) > 1:
+            feats += [f"cut_dep={cut[1].dep_}", f"cut_len={_bucket(len(cut) // 2)}",
+                      f"cut_verb={any(t.pos_ in ('VERB', 'AUX') for t in cut)}", f"cut_dep|pat={cut[1].dep_}|{a.pattern}",
+                      f"cut_marks={DOUBLE_RE.search(text[e:a.end]) is not None}"]
+    return feats
+
+
+def _respan(atts: list[Attribution], doc, text: str) -> list[Attribution]:
+    """Move each reported content's boundaries to the alternative the trained ``span`` model prefers
+    (PolNeAR's extents: "said [the plan would fail, but ...]" runs on; "[X], which ..." is cut)."""
+    weights = model().get("span")
+    if not weights:
+        return atts
+    for a in atts:
+        if a.direct:
+            continue
+        alts = span_alternatives(doc, a)
+        scores = [score(weights, span_features(doc, a, alt, text)) for alt in alts]
+        if not alts:
+            continue
+        best = max(range(len(alts)), key=scores.__getitem__)
+        kept = next(k for k, alt in enumerate(alts) if alt[0] == "keep" and alt[1] == "keep")
+        if scores[best] > scores[kept]:
+            a.start, a.end = alts[best][2], alts[best][3]
+    return atts

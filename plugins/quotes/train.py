@@ -1,5 +1,5 @@
 """``newsdesk train quotes``: learn the quotes analyzer's cue lists (``data/cues.json``, see
-``learn_cues``) and train its five small models on PolNeAR train (fixed seed), written to
+``learn_cues``) and train its six small models on PolNeAR train (fixed seed), written to
 ``data/model.json``.
 
 - ``cue`` (trained first; the others see its output): for every verb, noun or adjective that is no cue of
@@ -18,6 +18,10 @@
 - ``keep``: every reported-speech candidate the extractor outputs is one example, positive when it
   matches a gold quote; the analyzer drops those scoring below the threshold chosen on a fixed
   fifth of the training documents (folded into ``_bias``).
+- ``span``: for every reported-speech output matching a gold quote, each boundary alternative of
+  its content (``span_alternatives``: a leading "that"/"for" dropped or taken, cut at a comma or
+  dash, run on to the sentence end) is one example, positive when it is the gold extent; the
+  analyzer takes the best-scoring alternative when it beats the span as found.
 
 Examples come from the ``intentions`` mode (PolNeAR's scope), whose candidates include the default
 mode's (the learned cues are only in ``intentions``); the keep model's ``gate`` features set intention-only candidates apart, so one model serves
@@ -39,10 +43,11 @@ import click
 
 from newsdesk import dev_data
 
-from .evaluate import match, read_gold, score_document, speaker_correct, summary
+from .evaluate import exact_key, match, read_gold, score_document, speaker_correct, summary
 from .extract import (DIRECT_RANKED, LEXICON_PATH, MODEL_PATH, RANKED_PATTERNS, UNFILTERED, candidates,
-                      embedded_features, extract, fresh_candidates, learned_features, keep_features, lemma_of, lexicon, nested_flags, np_span,
-                      quote_candidates, quote_features, quote_spans, speaker_candidates, speaker_features, use_model)
+                      embedded_features, extract, fresh_candidates, keep_features, learned_features, lemma_of,
+                      lexicon, nested_flags, np_span, quote_candidates, quote_features, quote_spans,
+                      span_alternatives, span_features, speaker_candidates, speaker_features, use_model)
 
 TRAIN = dev_data("quotes", "train.jsonl")
 SEED = 13
@@ -223,6 +228,20 @@ def cue_examples(doc, gold: list[dict]) -> list[tuple[list[str], int]]:
     return [(learned_features(a, text), int(k in right)) for k, a in enumerate(fresh)]
 
 
+def span_examples(doc, gold: list[dict], atts: list) -> list[tuple[list[str], int]]:
+    """(features, exact) for each boundary alternative of each reported-speech output that matches a
+    gold quote: positive when it is the gold content's extent (``exact_key``)."""
+    text, rows = doc.text, []
+    for gi, ai in match(gold, [{"start": a.start, "end": a.end} for a in atts]):
+        a = atts[ai]
+        if a.direct:
+            continue
+        want = exact_key(text, gold[gi]["start"], gold[gi]["end"])
+        rows += [(span_features(doc, a, alt, text), int(exact_key(text, alt[2], alt[3]) == want))
+                 for alt in span_alternatives(doc, a)]
+    return rows
+
+
 def keep_examples(doc, gold: list[dict], atts: list) -> list[tuple[list[str], int]]:
     """(features, matched a gold quote) for each reported-speech output of the extractor (``atts``)."""
     matched = {pi for _, pi in match(gold, [{"start": a.start, "end": a.end} for a in atts])}
@@ -255,7 +274,7 @@ def evaluate(docs, records, intentions: bool = True) -> dict:
 
 
 def train_models(docs, records, c: float = 0.5) -> dict:
-    """The five models on ``docs``; ``keep`` before its threshold is folded in (see ``with_threshold``)."""
+    """The six models on ``docs``; ``keep`` before its threshold is folded in (see ``with_threshold``)."""
     use_model({})
     cue = fit([ex for doc, r in zip(docs, records) for ex in cue_examples(doc, r["quotes"])], CUE_C)
     cue["_bias"] = round(cue["_bias"] - math.log(CUE_THRESHOLD / (1 - CUE_THRESHOLD)), 4)
@@ -271,7 +290,8 @@ def train_models(docs, records, c: float = 0.5) -> dict:
     embedded = fit([ex for doc, r, atts in zip(docs, records, outputs)
                     for ex in embedded_examples(doc, r["quotes"], atts)], EMBEDDED_C)
     embedded["_bias"] = round(embedded["_bias"] - math.log(EMBEDDED_THRESHOLD / (1 - EMBEDDED_THRESHOLD)), 4)
-    return {"speaker": speaker, "direct": direct, "cue": cue, "keep": keep, "embedded": embedded}
+    span = fit([ex for doc, r, atts in zip(docs, records, outputs) for ex in span_examples(doc, r["quotes"], atts)], c=1.0)
+    return {"speaker": speaker, "direct": direct, "cue": cue, "keep": keep, "embedded": embedded, "span": span}
 
 
 def with_threshold(models: dict, threshold: float) -> dict:

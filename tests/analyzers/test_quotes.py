@@ -509,6 +509,30 @@ def test_speaker_mention_is_the_whole_noun_phrase_but_links_by_its_head(analyze)
     assert q["speaker"]["text"] == "She" and "Mira Solvang" in who(q)
 
 
+def test_content_span_alternatives_and_the_trained_choice(pipeline):
+    """The span model chooses among the found extent, a cut at a comma and a run-on to the sentence
+    end; a model that favours run-ons makes the content end with its sentence, none changes nothing."""
+    from newsdesk_quotes.extract import Attribution, _respan, model, span_alternatives, use_model
+
+    text = "The mayor said the bridge would open in May, which pleased the unions, and critics disagreed."
+    doc = pipeline.nlp(text)
+    start = text.index("the bridge")
+    a = Attribution(start, text.index(", which"), None, "speech", None, pattern="verb")
+    alts = {(sn.split(":")[0], en.split(":")[0]): text[s:e] for sn, en, s, e in span_alternatives(doc, a)}
+    assert alts["keep", "keep"] == "the bridge would open in May"
+    assert alts["keep", "tosent"] == "the bridge would open in May, which pleased the unions, and critics disagreed"
+    assert ("keep", "cut") not in alts  # no comma inside the span as found
+    shipped = model()
+    try:
+        use_model({})
+        assert (_respan([a], doc, text)[0].start, a.end) == (start, text.index(", which"))
+        use_model({"span": {"e=tosent:,": 5.0}})
+        _respan([a], doc, text)
+    finally:
+        use_model(shipped)
+    assert text[a.start:a.end] == alts["keep", "tosent"]
+
+
 def test_nominal_cue_with_infinitive_and_preposition(analyze):
     q = find(quotes_of(analyze, "Mayor Ana Ruiz's promise to rebuild the bridge won applause."), "rebuild")
     assert q["cue"]["text"] == "promise" and "Ana Ruiz" in q["speaker"]["text"]
