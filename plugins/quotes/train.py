@@ -338,7 +338,8 @@ def cli(data, out, parse_cache):
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     Path(out).write_text(json.dumps({
         "about": "Quotes analyzer models: logistic-regression weights over string features "
-                 "(plugins/quotes/extract.py speaker_features, quote_features, keep_features, embedded_features), "
+                 "(plugins/quotes/extract.py learned_features, speaker_features, quote_features, keep_features, "
+                 "embedded_features, span_features), "
                  "trained by `newsdesk train quotes` on PolNeAR train (Newell, Margolin & Ruths, LREC 2018).",
         "seed": SEED, "keep_threshold": best[1], **models}, indent=0, sort_keys=True) + "\n", encoding="utf-8")
     use_model({})
