@@ -91,7 +91,7 @@ def _self_named(head) -> bool:
                if c.dep_ in ("compound", "prep", "poss") for t in c.subtree)
 
 
-def _resolve(att: Attribution, index: EntityIndex, history: list[dict], doc,
+def _resolve(att: Attribution, index: EntityIndex, history: list[dict], doc, text: str,
              person: bool = False) -> dict | None:
     """The antecedent of a pronoun speaker (or, with ``person``, of "the minister"): the relative
     clause's head, the last speaker of the right kind, or the last entity mention of that kind."""
@@ -104,7 +104,7 @@ def _resolve(att: Attribution, index: EntityIndex, history: list[dict], doc,
     want_person = word in PERSON_PRONOUNS
     last = history[-1] if history else None
     if want_person and not person and last is not None and last["kind"] == "document" \
-            and last["end"] <= pos < last["end"] + 400 and "\n" not in doc.text[last["end"]:pos] \
+            and last["end"] <= pos < last["end"] + 400 and "\n" not in text[last["end"]:pos] \
             and not any(e.label_ == "PERSON" and last["end"] <= e.start_char < pos for e in doc.ents):
         # '... the communique states. As he writes, ...': translated copy calls the document "he";
         # with no person named since, the pronoun continues the document in the same paragraph
@@ -191,7 +191,7 @@ def _speaker(att: Attribution, doc, text: str, index: EntityIndex, history: list
     kind = _kind(doc, att.speaker, head, entity)
     ante = None
     if kind == "pronoun":
-        ante = _resolve(att, index, history, doc)
+        ante = _resolve(att, index, history, doc, text)
         if head is not None and head.lower_ in FIRST_PERSON:
             ante = next((sp for (qs, qe), sp in first_person.items() if qs <= s < qe), None)
     elif kind == "person" and entity is None and head is not None and head.pos_ in ("NOUN", "PROPN") \
@@ -199,7 +199,7 @@ def _speaker(att: Attribution, doc, text: str, index: EntityIndex, history: list
             and any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in head.children) \
             and not _self_named(head):
         # "the minister" refers back; "the Tanjug reporter", "the head of the ministry" introduce someone
-        ante = _resolve(att, index, history, doc, person=True)
+        ante = _resolve(att, index, history, doc, text, person=True)
     resolved = None
     if ante is not None:
         resolved = {"text": text[ante["start"]:ante["end"]], "start": ante["start"], "end": ante["end"]}
