@@ -585,7 +585,8 @@ def learned_cues(doc, found: list[Attribution]) -> list[Attribution]:
 
 def fresh_candidates(doc, found: list[Attribution]) -> list[Attribution]:
     """Every verb, noun or adjective that is not a cue of ``found``, with its object, clause,
-    infinitive or prepositional object as content, unless that content lies mostly inside or holds one of ``found``."""
+    infinitive or prepositional object as content, unless that content lies mostly inside one of
+    ``found`` or holds one."""
     cover = [0] * (len(doc.text) + 2)  # how many found contents hold each character
     for a in found:
         cover[a.start] += 1
@@ -628,7 +629,7 @@ def _learned_candidates(doc, taken: set[int]) -> list[Attribution]:
                 continue
             if tok.pos_ in ("VERB", "ADJ"):  # "was thrilled with": the clause's subject
                 src = subject_of(tok)
-            else:  # "Sanders' criticism of ...", "He renewed his attack on ...": the clause's subject
+            else:  # "Sanders' criticism of ...": the possessor; "He renewed his attack on ...": the subject
                 src = next((p for p in tok.children if p.dep_ == "poss"), None)
                 if tok.dep_ == "dobj" and (src is None or src.pos_ == "PRON"):
                     src = subject_of(tok.head) or src
@@ -1363,14 +1364,15 @@ def span_features(doc, a: Attribution, alt: tuple[str, str, int, int], text: str
             first = next((t for t in added if not t.is_space), added[0])
             verb = any(t.pos_ in ("VERB", "AUX") for t in added)
             inside = span.start <= first.head.i < span.end
-            feats += [f"add_dep={first.dep_}", f"add_verb={verb}", f"add_in={inside}", f"add_len={_bucket(len(added) // 2)}",
-                      f"add_dep|in={first.dep_}|{inside}", f"pat|add_dep={a.pattern}|{first.dep_}",
+            feats += [f"add_dep={first.dep_}", f"add_verb={verb}", f"add_in={inside}",
+                      f"add_len={_bucket(len(added) // 2)}", f"add_dep|in={first.dep_}|{inside}", f"pat|add_dep={a.pattern}|{first.dep_}",
                       f"add_cue={a.cue_token is not None and first.head.i == a.cue_token.i}"]
     elif eb == "cut":
         cut = doc.char_span(e, a.end, alignment_mode="expand")
         if cut is not None and len(cut) > 1:
             feats += [f"cut_dep={cut[1].dep_}", f"cut_len={_bucket(len(cut) // 2)}",
-                      f"cut_verb={any(t.pos_ in ('VERB', 'AUX') for t in cut)}", f"cut_dep|pat={cut[1].dep_}|{a.pattern}",
+                      f"cut_verb={any(t.pos_ in ('VERB', 'AUX') for t in cut)}",
+                      f"cut_dep|pat={cut[1].dep_}|{a.pattern}",
                       f"cut_marks={DOUBLE_RE.search(text[e:a.end]) is not None}"]
     return feats
 

@@ -24,8 +24,8 @@
   analyzer takes the best-scoring alternative when it beats the span as found.
 
 Examples come from the ``intentions`` mode (PolNeAR's scope), whose candidates include the default
-mode's (the learned cues are only in ``intentions``); the keep model's ``gate`` features set intention-only candidates apart, so one model serves
-both modes.
+mode's (the learned cues are only in ``intentions``); the keep model's ``gate`` features set
+intention-only candidates apart, so one model serves both modes.
 
 All are logistic regressions over string features, shipped as JSON (feature -> weight): loading
 needs no pickle and scoring is a few dictionary look-ups. Dev data is never used.
@@ -290,7 +290,8 @@ def train_models(docs, records, c: float = 0.5) -> dict:
     embedded = fit([ex for doc, r, atts in zip(docs, records, outputs)
                     for ex in embedded_examples(doc, r["quotes"], atts)], EMBEDDED_C)
     embedded["_bias"] = round(embedded["_bias"] - math.log(EMBEDDED_THRESHOLD / (1 - EMBEDDED_THRESHOLD)), 4)
-    span = fit([ex for doc, r, atts in zip(docs, records, outputs) for ex in span_examples(doc, r["quotes"], atts)], c=1.0)
+    span = fit([ex for doc, r, atts in zip(docs, records, outputs)
+                for ex in span_examples(doc, r["quotes"], atts)], c=1.0)
     return {"speaker": speaker, "direct": direct, "cue": cue, "keep": keep, "embedded": embedded, "span": span}
 
 
