@@ -579,15 +579,15 @@ def learned_cues(doc, found: list[Attribution]) -> list[Attribution]:
     weights = model().get("cue")
     if not weights:
         return []
-    text = doc.text  # built anew on every access
-    return [a for a in fresh_candidates(doc, found) if score(weights, learned_features(a, text)) >= 0.0]
+    text = doc.text  # built anew on every access: once here
+    return [a for a in fresh_candidates(doc, found, text) if score(weights, learned_features(a, text)) >= 0.0]
 
 
-def fresh_candidates(doc, found: list[Attribution]) -> list[Attribution]:
+def fresh_candidates(doc, found: list[Attribution], text: str) -> list[Attribution]:
     """Every verb, noun or adjective that is not a cue of ``found``, with its object, clause,
     infinitive or prepositional object as content, unless that content lies mostly inside one of
     ``found`` or holds one."""
-    cover = [0] * (len(doc.text) + 2)  # how many found contents hold each character
+    cover = [0] * (len(text) + 2)  # how many found contents hold each character
     for a in found:
         cover[a.start] += 1
         cover[a.end] -= 1
@@ -648,7 +648,8 @@ def learned_features(a: Attribution, text: str) -> list[str]:
     who = "none" if head is None else head.lower_ if head.pos_ == "PRON" else head.pos_ + "/" + head.ent_type_
     plaus = plausible_source(head) if head is not None else "-"
     content = text[a.start:a.end]
-    n = _bucket(len(content.split()) // 2)
+    words = content.split()
+    n = _bucket(len(words) // 2)
     span = cue.doc.char_span(a.start, a.end, alignment_mode="expand")
     root = span.root if span is not None and len(span) else None
     rootpos = root.pos_ if root is not None else "-"
@@ -660,7 +661,7 @@ def learned_features(a: Attribution, text: str) -> list[str]:
              f"rootent={root.ent_type_ if root is not None else '-'}",
              f"neg={any(c.dep_ == 'neg' for c in cue.children)}", f"verb={verb}", f"rel|verb={rel}|{verb}",
              f"marks={bool(DOUBLE_RE.search(content))}", f"cue|plaus={lemma}|{plaus}",
-             f"first={content.split()[0].lower() if content.split() else '-'}", f"nested={nested}",
+             f"first={words[0].lower() if words else '-'}", f"nested={nested}",
              f"rel|nested={rel}|{nested}", f"rel|who={rel}|{who}",
              f"cue|who={lemma}|{who if head is None or head.pos_ == 'PRON' else 'NP'}"]
     if cue.pos_ == "NOUN":
@@ -1387,9 +1388,9 @@ def _respan(atts: list[Attribution], doc, text: str) -> list[Attribution]:
         if a.direct:
             continue
         alts = span_alternatives(doc, a)
-        scores = [score(weights, span_features(doc, a, alt, text)) for alt in alts]
         if not alts:
             continue
+        scores = [score(weights, span_features(doc, a, alt, text)) for alt in alts]
         best = max(range(len(alts)), key=scores.__getitem__)
         kept = next(k for k, alt in enumerate(alts) if alt[0] == "keep" and alt[1] == "keep")
         if scores[best] > scores[kept]:

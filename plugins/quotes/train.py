@@ -221,7 +221,8 @@ def cue_examples(doc, gold: list[dict]) -> list[tuple[list[str], int]]:
     """(features, right) for each learned-cue candidate beside the rules' (``candidates``): right when
     it matches a gold quote and its source is the gold one (or both have none), so the model learns
     the attributions the analyzer would report correctly, not contents with someone else's source."""
-    fresh, text = fresh_candidates(doc, candidates(doc, intentions=True)), doc.text
+    text = doc.text
+    fresh = fresh_candidates(doc, candidates(doc, intentions=True), text)
     right = {pi for gi, pi in match(gold, [{"start": a.start, "end": a.end} for a in fresh])
              if speaker_correct(gold[gi], None if fresh[pi].speaker is None
                                 else {"start": fresh[pi].speaker[0], "end": fresh[pi].speaker[1]})}
