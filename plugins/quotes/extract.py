@@ -692,6 +692,15 @@ def _title_like(tokens, text: str, q: QuoteSpan) -> bool:
         and all(t.text[0].isupper() for t in words if len(t) > 3)
 
 
+def _name_in_sentence(tokens, text: str, q: QuoteSpan) -> bool:
+    """A show's or book's name inside a sentence ('on NBC's "The Apprentice," he ...'): two or more
+    words, every one capitalised, no verb, and the sentence began before the quotation."""
+    words = [t for t in tokens if t.is_alpha]
+    prev = text[:q.start].rstrip()
+    return len(words) >= 2 and all(t.text[0].isupper() and t.pos_ not in ("VERB", "AUX") for t in words) \
+        and bool(prev) and prev[-1] not in ".:!?\n"
+
+
 def _speech_like(tokens, text: str, q: QuoteSpan) -> bool:
     """Whether a quoted span reads as speech (a clause or more) rather than a scare quote or title."""
     words = [t for t in tokens if WORD_RE.search(t.text)]
@@ -925,7 +934,8 @@ def extract(doc, text: str, nested: bool = False,
             continue
         if not _speech_like(tokens, text, q):
             # a short quote in a reporting frame is still speech: '"Okay," I said'
-            if re.search(r"[,?!]\W*$", text[q.start:q.end]) and not _is_title_cued(text, q.start):
+            if re.search(r"[,?!]\W*$", text[q.start:q.end]) and not _is_title_cued(text, q.start) \
+                    and not _name_in_sentence(tokens, text, q):
                 near = _cue_near(doc, tokens, q, text, taken_cues)
             if near is None or not _speech_verb(near[0]):
                 scare.append((q.start, q.end))

@@ -180,6 +180,15 @@ def test_scare_quotes_and_titles_are_not_speech(analyze):
         '"peace plan"', '"Integrity Building"', '"Science for Peace and Security"']
 
 
+def test_show_name_with_a_comma_inside_a_sentence_is_no_quote(analyze):
+    text = ('Before his run, as the host of NBC\'s "The Apprentice," Trump said he liked firing people. '
+            '"Okay," she said.')
+    r = quotes_of(analyze, text)
+    assert all("Apprentice" not in q["text"] for q in r["quotes"] if q["type"] == "direct")
+    assert '"The Apprentice,"' in [s["text"] for s in r["scare_quotes"]]
+    assert find(r, "Okay")["type"] == "direct"  # a short reply is still speech
+
+
 def test_cognition_cue(analyze):
     r = quotes_of(analyze, "The prime minister believes that the reform will pass before the summer.")
     q = find(r, "the reform will pass")
