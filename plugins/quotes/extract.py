@@ -1330,6 +1330,8 @@ def _keep(atts: list[Attribution], text: str) -> list[Attribution]:
 SPAN_LEADS = {"that", "whether", "if", "to", "for", "of", "about", "on", "as", "against", "with", "how",
               "what", "why", "when"}
 SPAN_CUTS = {",", "\u2014", "--", "\u2013", "(", ";", ":"}
+#: Word classes the span model sees as the word itself after a content's end ("which", "and", "in").
+CLOSED_POS = {"ADP", "SCONJ", "CCONJ", "PRON"}
 
 
 def span_alternatives(doc, a: Attribution) -> list[tuple[str, str, int, int]]:
@@ -1361,13 +1363,21 @@ def span_alternatives(doc, a: Attribution) -> list[tuple[str, str, int, int]]:
 
 
 def span_features(doc, a: Attribution, alt: tuple[str, str, int, int], text: str) -> list[str]:
-    """String features of one boundary alternative of ``a``: its kinds, with the cue and pattern;
-    for a run-on, how the added words hang off the content; for a cut, what is cut off."""
+    """String features of one boundary alternative of ``a``: its kinds, with the cue and pattern; the
+    words at its edges and the one after it; for a run-on, how the added words hang off the content;
+    for a cut, what is cut off."""
     sn, en, s, e = alt
     sb, eb = sn.split(":")[0], en.split(":")[0]
     lemma = lemma_of(a.cue_token) if a.cue_token is not None else "-"
     feats = [f"s={sn}", f"e={en}", f"sb|eb={sb}|{eb}", f"pat|sb={a.pattern}|{sb}", f"pat|eb={a.pattern}|{eb}",
              f"cue|eb={lemma}|{eb}", f"cue|sb={lemma}|{sb}", f"gate|eb={a.gate}|{eb}", f"cue|s={lemma}|{sn}"]
+    alt_span = doc.char_span(s, e, alignment_mode="expand")
+    if alt_span is not None and len(alt_span):
+        first, last = alt_span[0], alt_span[-1]
+        after = doc[last.i + 1] if last.i + 1 < len(doc) else None
+        follow = "-" if after is None else after.lower_ if after.is_punct or after.pos_ in CLOSED_POS else after.pos_
+        feats += [f"first={first.pos_}|{first.dep_}", f"last={last.pos_}|{last.dep_}", f"after={follow}",
+                  f"last|after={last.pos_}|{follow}", f"eb|after={eb}|{follow}"]
     if eb == "tosent":
         span = doc.char_span(a.start, a.end, alignment_mode="expand")
         added = doc.char_span(a.end, e, alignment_mode="expand")
