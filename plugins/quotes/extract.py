@@ -696,7 +696,7 @@ def _name_in_sentence(tokens, text: str, q: QuoteSpan) -> bool:
     """A show's or book's name inside a sentence ('on NBC's "The Apprentice," he ...'): two or more
     words, every one capitalised, no verb, and the sentence began before the quotation."""
     words = [t for t in tokens if t.is_alpha]
-    prev = text[:q.start].rstrip()
+    prev = text[max(0, q.start - 80):q.start].rstrip()  # a window: a copy of all text before costs O(n) a quote
     return len(words) >= 2 and all(t.text[0].isupper() and t.pos_ not in ("VERB", "AUX") for t in words) \
         and bool(prev) and prev[-1] not in ".:!?\n"
 
