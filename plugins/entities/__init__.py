@@ -8,8 +8,8 @@ from newsdesk import Facet, Term, analyzer, hookimpl
 from .lexicon import lexicon
 from .view import section_view  # noqa: F401  (a hook: how the page shows this section)
 from .records import acronym_mentions, cluster, mentions_of, record
-from .spans import (MODEL, assign_roles, candidate_spans, common_words, gazetteer, headlines, one_type, people,
-                    places, remember_words, repair, surnames_are_people, trained_ner)
+from .spans import (MODEL, assign_roles, candidate_spans, common_words, gazetteer, headlines, hyphen_adjectives,
+                    one_type, people, places, remember_words, repair, surnames_are_people, trained_ner)
 
 
 class MentionSchema(Schema):
@@ -47,6 +47,7 @@ def entities(document: dict, context) -> dict:
     doc = context.doc
     spans = common_words(doc, repair(doc, candidate_spans(doc)))
     spans = one_type(doc, places(doc, people(doc, gazetteer(doc, headlines(doc, spans)))))
+    spans = hyphen_adjectives(doc, spans)
     assign_roles(doc, spans)
     mentions = mentions_of(doc, spans)
     defined = acronym_mentions(doc, spans, mentions)

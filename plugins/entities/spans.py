@@ -440,6 +440,21 @@ OFFICE_TAILS = frozenset({"chairmanship", "presidency"})
 #: Words naming a body's sitting, cut from the start of a name ("the Meeting of the North Atlantic
 #: Council" -> North Atlantic Council) when the text also writes them in lower case.
 OCCASION_HEADS = frozenset({"meeting", "session"})
+#: Lower-case prefixes that make an adjective of a name ("anti-Russian", "pro-Western").
+NAME_PREFIXES = frozenset({"anti", "pro", "non", "ex", "pre", "post", "pan", "neo"})
+
+
+def hyphen_adjectives(doc, spans: list[Span]) -> list[Span]:
+    """Drop adjectives made of a name with an unspaced hyphen: a participle after it ("NATO-led",
+    "Belgrade-backed") or a prefix before it ("anti-Russian"). Last, so that nothing fills their place
+    (CoNLL, like most readers, takes "London-based" for no mention of London)."""
+    def adjective(toks) -> bool:
+        joined = {t.i for t in toks if t.text == "-" and not t.whitespace_ and not doc[t.i - 1].whitespace_}
+        last, first = toks[-1], toks[0]
+        return len(toks) > 2 and (
+            (last.i - 1 in joined and last.is_lower and last.tag_ in ("VBN", "VBD"))
+            or (first.i + 1 in joined and first.is_lower and first.lower_ in NAME_PREFIXES))
+    return [s for s in spans if not adjective(doc[s.start:s.end])]
 
 
 def common_words(doc, spans: list[Span]) -> list[Span]:

@@ -201,6 +201,16 @@ def test_hyphenated_name_is_one_person_and_urls_are_not_entities(run):
     assert not [e for e in entities if "://" in e["name"]]
 
 
+def test_adjectives_made_of_names_are_not_entities(run):
+    """"NATO-led", "anti-Russian" are no names; Korean given names ("In-so") and "al-Qaeda" stay whole."""
+    entities = run("The NATO-led force met anti-Russian protesters. Kim In-so, a Seoul-based envoy, "
+                   "spoke to NATO about al-Qaeda.")
+    names = {e["name"] for e in entities}
+    assert not {"NATO-led", "anti-Russian", "Seoul-based"} & names
+    assert find(entities, "NATO")["mention_count"] == 1
+    assert find(entities, "Kim In-so")["type"] == "person"
+
+
 def test_known_city_is_a_place_but_a_titled_name_stays_a_person(run):
     entities = run("The two leaders met in Ohrid on Friday. Talks in Skopje and Ohrid continued, "
                    "and Ohrid will host the next round.")
