@@ -98,6 +98,8 @@ def spacy_components(nlp):
     trained = trained_ner()
     if trained is None or "ner" not in nlp.pipe_names:
         return
+    if trained.vocab.vectors.shape[0]:  # the static vectors the trained NER's tok2vec reads
+        nlp.vocab.vectors = trained.vocab.vectors
     at = nlp.pipe_names.index("ner")
     nlp.remove_pipe("ner")
     nlp.add_pipe("ner", source=trained, before=at if at < len(nlp.pipe_names) else None)

@@ -44,7 +44,8 @@ class Span:
 def trained_ner():
     """The CoNLL-fine-tuned NER shipped in ``data/ner`` as a one-component spaCy pipeline (None if absent).
 
-    Its weights are stored as float16 (half the size); they are widened to float32 here.
+    Its weights are stored as float16 (half the size) and its static vectors as int8; both are widened
+    to float32 here.
     """
     weights = MODEL / "ner" / "model.f16"
     if not weights.exists():
@@ -54,8 +55,13 @@ def trained_ner():
     import srsly
     from spacy import util
 
+    from .vectors import load
+
     nlp = util.load_model_from_config(util.load_config(MODEL / "config.cfg"), auto_fill=True)
     nlp.vocab.from_disk(MODEL / "vocab", exclude=["strings"])  # lookups give the NORM feature
+    table = load(MODEL)
+    if table is not None:  # its tok2vec reads them; ``spacy_components`` gives them to the shared vocab
+        nlp.vocab.vectors = table
     ner = nlp.get_pipe("ner")
     ner.from_disk(MODEL / "ner", exclude=["model", "vocab"])
     data = srsly.msgpack_loads(weights.read_bytes())
@@ -138,6 +144,13 @@ def repair(doc, spans: list[Span]) -> list[Span]:
             if doc[end - 1].text == ")" and "(" in doc[start:end].text:
                 break  # a bracket the name opened is part of it: "Mladost ( L )"
             end -= 1
+        if (span.label == "ORG" and start >= 2 and doc[start - 1].lower_ == "of" and doc[start - 2].lower_ in TITLE_HEADS
+                and doc[start].lower_ in TITLE_MODIFIERS):  # "Minister of [Defence Bratislav Gasic]"
+            rest = start
+            while rest < end and doc[rest].lower_ in TITLE_MODIFIERS:
+                rest += 1
+            if end - rest >= 2 and all(t.is_title for t in doc[rest:end]) and not _known(lex, doc[rest:end].text):
+                span.label = "PERSON"
         if span.label == "PERSON":
             title_start = start
             while start < end - 1 and (_is_title_word(doc[start]) or doc[start].text == "-" or (
@@ -198,11 +211,7 @@ def assign_roles(doc, spans: list[Span]) -> None:
 def gazetteer(doc, spans: list[Span]) -> list[Span]:
     """Type known organisations, countries and demonyms; add the ones the NER missed."""
     lex = lexicon()
-    starts = {s.start for s in spans}
-    for span in spans:  # "NATO" + "Week" -> the event "NATO Week"
-        if (span.end < len(doc) and doc[span.end].is_title and doc[span.end].lower_ in EVENT_HEADS
-                and span.end not in starts):
-            span.end, span.label = span.end + 1, "EVENT"
+    spans = _event_heads(doc, spans)
     for span in spans:
         key = doc[span.start:span.end].text.lower()
         if key in lex.organizations:
@@ -264,7 +273,31 @@ def gazetteer(doc, spans: list[Span]) -> list[Span]:
                 i += n - 1
                 break
         i += 1
-    return sorted(spans, key=lambda s: s.start)
+    return _event_heads(doc, _peoples_of_places(doc, sorted(spans, key=lambda s: s.start), lex))
+
+
+def _peoples_of_places(doc, spans: list[Span], lex) -> list[Span]:
+    """A place just before a people ("Kosovo" "Albanians") names a group: one span."""
+    out: list[Span] = []
+    for span in spans:
+        last = out[-1] if out else None
+        if (last and last.label in LOCATION_LABELS and span.label == "NORP" and last.end == span.start
+                and span.end - span.start == 1 and doc[span.start].lower_.endswith("s")
+                and doc[span.start].lower_ in lex.demonyms):
+            out[-1] = Span(last.start, span.end, "NORP")
+            continue
+        out.append(span)
+    return out
+
+
+def _event_heads(doc, spans: list[Span]) -> list[Span]:
+    """"NATO" + "Week" -> the event "NATO Week" (the head word may have been taken for a date)."""
+    starts = {s.start for s in spans}
+    for span in spans:
+        if (span.end < len(doc) and doc[span.end].is_title and doc[span.end].lower_ in EVENT_HEADS
+                and span.end not in starts):
+            span.end, span.label = span.end + 1, "EVENT"
+    return spans
 
 
 def _split_known(doc, spans: list[Span], lex) -> list[Span]:
@@ -332,10 +365,16 @@ DATELINE_NEXT = re.compile(r"[(,–—-]$|\d{4}-\d\d-\d\d$")
 LOCATIVE = frozenset({"in", "from", "near", "outside"})
 
 
+def _team(doc, span: Span) -> bool:
+    """A name used as a team: a score or a table row beside it ("Paris 14 Bradford 27"), or "v"."""
+    near = [doc[i] for i in (span.start - 1, span.end) if 0 <= i < len(doc)]
+    return any(t.like_num or t.lower_ in ("v", "v.", "vs", "vs.") for t in near)
+
+
 def places(doc, spans: list[Span]) -> list[Span]:
-    """Capitals the NER took for persons become places, other known towns where a use follows "in"/"from"
-    or is coordinated with a place ("Brussels and Ohrid"); untagged capitals, and known towns after
-    "in"/"from", are added.
+    """Capitals the NER took for persons become places, and so do those it took for organisations unless
+    used as a team; other known towns where a use follows "in"/"from" or is coordinated with a place
+    ("Brussels and Ohrid"); untagged capitals, and known towns after "in"/"from", are added.
 
     One sense per text: a name stays a person everywhere if any use of it follows a title or is part of
     a longer person name ("Jackson" beside "Michael Jackson"). A known place in capitals is a place
@@ -358,8 +397,9 @@ def places(doc, spans: list[Span]) -> list[Span]:
             span.label = "GPE"
     for span in spans:  # "in Brussels and Ohrid"; only there: a city's team stays an organisation elsewhere
         text = doc[span.start:span.end].text
-        if span.label == "ORG" and span.end - span.start == 1 and text in known and span.start in here:
-            span.label = "GPE"
+        if span.label == "ORG" and ((span.end - span.start == 1 and text in known and span.start in here)
+                                    or ((text in lex.capitals or text.lower() in parts) and not _team(doc, span))):
+            span.label = "GPE"  # CoNLL eng.train: a capital is a place 614 times, an organisation 35 (teams)
     for span in spans:
         text = doc[span.start:span.end].text
         if (span.label in ("PERSON", "ORG", "MISC") and text.isupper() and len(text) > 2 and text.title() in known

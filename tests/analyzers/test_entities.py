@@ -117,6 +117,36 @@ def test_the_shared_parse_has_the_trained_entities(pipeline):
     assert [e.label_ for e in doc.ents if e.text == "Vucic"] == ["PERSON"]  # one person per surname, for all
 
 
+def test_the_trained_ner_reads_static_vectors_from_the_shared_vocab(pipeline):
+    """The NER's tok2vec looks words up in the shared pipeline's vectors (distilled from MiniLM): every
+    written form of a listed word has the same vector, related words are near, and the NER's output
+    changes when the vectors are taken away (so they are read, not merely loaded)."""
+    import numpy
+    from spacy.vectors import Vectors
+
+    nlp = pipeline.nlp
+    vectors = nlp.vocab.vectors
+    assert vectors.shape[0] > 50_000 and vectors.shape[1] == 96
+    london, upper = nlp.vocab["London"].vector, nlp.vocab["LONDON"].vector
+    assert london.any() and numpy.array_equal(london, upper)
+
+    def cos(a, b):
+        return float(nlp.vocab[a].vector @ nlp.vocab[b].vector
+                     / numpy.linalg.norm(nlp.vocab[a].vector) / numpy.linalg.norm(nlp.vocab[b].vector))
+    assert cos("Barnsley", "Oldham") > cos("Barnsley", "parliament")
+    text = "Barnsley beat Oldham 2-1 and Ferrari's Schumacher won at Monza, Reuters said on Sunday."
+    tok2vec = nlp.get_pipe("ner").model.get_ref("tok2vec")
+    with_vectors = tok2vec.predict([nlp.make_doc(text)])[0]
+    zero = Vectors().from_bytes(vectors.to_bytes())
+    zero.data = numpy.zeros(vectors.data.shape, dtype="float32")  # the same keys, every row zero
+    nlp.vocab.vectors = zero
+    try:
+        without = tok2vec.predict([nlp.make_doc(text)])[0]
+    finally:
+        nlp.vocab.vectors = vectors
+    assert not numpy.allclose(with_vectors, without)
+
+
 def test_a_name_that_ran_into_a_date_is_cut_before_it():
     """A byline without punctuation ("Source: Tanjug Tuesday, July 11, 2023"): whatever the NER
     makes of it, no name keeps the date, and the date is one entity of its own."""
@@ -301,6 +331,18 @@ def test_a_document_is_not_its_author(seeds, run):
     entities = run("Serbia insists on respect for UN Security Council Resolution 1244, diplomats said.")
     assert find(entities, "UN Security Council")["type"] == "organization"
     assert not [e for e in entities if "Resolution" in e["name"]]
+
+
+def test_a_capital_is_a_place_unless_it_plays(run):
+    """CoNLL's own train data: a capital is a place 614 times and an organisation 35 (teams, beside a
+    score or "v"); a name after "Minister of Defence" is the minister, not a body."""
+    entities = run("Belgrade rejected the plan, deeming Pristina's UN membership unacceptable. "
+                   "Minister of Defence Bratislav Gasic met the envoy.")
+    assert find(entities, "Pristina")["type"] == "location"
+    gasic = find(entities, "Bratislav Gasic")
+    assert gasic["type"] == "person" and gasic["mentions"][0]["role"] == "Minister of Defence"
+    entities = run("Paris 14 Bradford 27. London beat Castleford on Sunday.")
+    assert ("Paris", "organization") in {(e["name"], e["type"]) for e in entities}
 
 
 def test_a_city_named_as_a_team_stays_an_organisation(run):
