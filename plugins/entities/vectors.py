@@ -90,7 +90,8 @@ def load(folder: Path):
     if not (folder / ROWS_FILE).exists():
         return None
     with numpy.load(folder / ROWS_FILE) as data:
-        rows = data["rows"].astype(numpy.float32) * data["scale"].astype(numpy.float32)
+        rows = data["rows"].astype(numpy.float32)
+        rows *= data["scale"]  # in place: one float32 copy in memory
     words = (folder / WORDS_FILE).read_text(encoding="utf-8").split()
     row_of = {w: i for i, w in enumerate(sorted({w.lower() for w in words}))}
     table = Vectors(data=rows)
