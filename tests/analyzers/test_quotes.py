@@ -470,13 +470,13 @@ def test_acts_are_candidates_only_with_intentions(pipeline, text, content):
 
 
 def test_learned_cue_model_finds_what_the_cue_lists_miss(pipeline):
-    """'spotted' is in no cue list; the trained cue model keeps it as an attribution (PolNeAR marks
+    """'mulled' is in no cue list; the trained cue model keeps it as an attribution (PolNeAR marks
     such acts), with the verb's subject as source, in the intentions mode only."""
-    text = "A reporter for the Daily Ledger spotted Grunwald and her press secretary at the airport."
+    text = "The senator mulled a run for governor during the summer."
     doc = pipeline.nlp(text)
     assert build_quotes(doc, text, [])["quotes"] == []
-    q = find({"quotes": build_quotes(doc, text, [], intentions=True)["quotes"]}, "Grunwald and her press secretary")
-    assert q["cue"]["text"] == "spotted" and q["speaker"]["text"] == "A reporter for the Daily Ledger"
+    q = find({"quotes": build_quotes(doc, text, [], intentions=True)["quotes"]}, "a run for governor")
+    assert q["cue"]["text"] == "mulled" and q["speaker"]["text"] == "The senator"
     assert q["cue_kind"] == "intention"
 
 
