@@ -488,12 +488,14 @@ def hyphen_adjectives(doc, spans: list[Span]) -> list[Span]:
     """Drop adjectives made of a name with an unspaced hyphen: a participle after it ("NATO-led",
     "Belgrade-backed") or a prefix before it ("anti-Russian"). Last, so that nothing fills their place
     (CoNLL, like most readers, takes "London-based" for no mention of London)."""
+    def glued(t) -> bool:  # a hyphen with no space on either side
+        return t.text == "-" and not t.whitespace_ and not doc[t.i - 1].whitespace_
+
     def adjective(toks) -> bool:
-        joined = {t.i for t in toks if t.text == "-" and not t.whitespace_ and not doc[t.i - 1].whitespace_}
-        last, first = toks[-1], toks[0]
+        first, last = toks[0], toks[-1]
         return len(toks) > 2 and (
-            (last.i - 1 in joined and last.is_lower and last.tag_ in ("VBN", "VBD"))
-            or (first.i + 1 in joined and first.is_lower and first.lower_ in NAME_PREFIXES))
+            (glued(toks[-2]) and last.is_lower and last.tag_ in ("VBN", "VBD"))
+            or (glued(toks[1]) and first.is_lower and first.lower_ in NAME_PREFIXES))
     return [s for s in spans if not adjective(doc[s.start:s.end])]
 
 

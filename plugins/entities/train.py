@@ -2,8 +2,9 @@
 
 The NER component of en_core_web_sm (its own CNN tok2vec included) is resumed, so its OntoNotes
 features carry over; its tok2vec also reads static word vectors (``vectors.py``), added so that the
-resumed model starts out computing exactly what the stock one does (zero weights on the new inputs). The examples are runs of CoNLL sentences joined by newlines and tokenised by
-the shared pipeline's own tokenizer (the model then sees in service what it saw in training). Gold tags map to
+resumed model starts out computing exactly what the stock one does (zero weights on the new inputs).
+The examples are runs of CoNLL sentences joined by newlines and tokenised by the shared pipeline's
+own tokenizer (the model then sees in service what it saw in training). Gold tags map to
 OntoNotes labels (PER->PERSON, ORG->ORG, LOC->GPE or the stock NER's LOC/FAC for the same span,
 MISC->the stock NER's NORP/EVENT/... for the same span, else a new MISC label); numbers, dates and
 times the stock NER finds outside gold names are kept as silver labels, so the fine-tuned model
@@ -157,7 +158,7 @@ def resumed(stock, seed: int):
             nlp.get_pipe("ner").add_label(label)
         nlp = with_vectors(nlp, table)
         stock.vocab.vectors = table
-        fix_random_seed(seed)
+        fix_random_seed(seed)  # widening drew random numbers; training starts from the same state
     nlp.tokenizer = stock.tokenizer
     nlp.meta.update(name="entities_conll_ner", version="3.0.0",
                     description=f"{BASE_MODEL} NER with static vectors (all-MiniLM-L6-v2, distilled), "
