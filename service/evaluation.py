@@ -1,8 +1,10 @@
-"""Helpers every ``newsdesk eval`` command shares: the check part rule and per-document timing."""
+"""Helpers every ``newsdesk eval`` command shares: the check part rule, per-document timing and the
+bootstrap interval of a figure."""
 from __future__ import annotations
 
 import hashlib
 import math
+import random
 import sys
 
 
@@ -40,6 +42,18 @@ def timing_line(figures: dict, name: str) -> str:
 def tail_figures(figures: dict) -> dict:
     """The keys every eval's JSON line gains from :func:`timing`: the 99th percentile and the maximum."""
     return {"p99_ms_per_doc": figures["p99_ms_per_doc"], "max_ms_per_doc": figures["max_ms_per_doc"]}
+
+
+def interval(per_doc: list, figure, rounds: int = 1000, seed: int = 0) -> list[float]:
+    """A 95 % bootstrap interval of ``figure`` over documents: ``figure`` scores a list of per-document
+    items, here ``rounds`` samples of as many documents drawn with replacement (fixed seed, percentile
+    method). The check parts are small: this says how far their figures can be trusted."""
+    if not per_doc:
+        return [0.0, 0.0]
+    rng = random.Random(seed)
+    n = len(per_doc)
+    values = sorted(figure([per_doc[rng.randrange(n)] for _ in range(n)]) for _ in range(rounds))
+    return [round(values[int(0.025 * rounds)], 4), round(values[math.ceil(0.975 * rounds) - 1], 4)]
 
 
 def progress(iterable, total=None, desc=None):

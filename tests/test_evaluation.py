@@ -1,5 +1,5 @@
-"""The helpers every ``newsdesk eval`` shares: the check part and the per-document timing."""
-from newsdesk import in_check_part, tail_figures, timing, timing_line
+"""The helpers every ``newsdesk eval`` shares: the check part, the per-document timing and the bootstrap interval."""
+from newsdesk import in_check_part, interval, tail_figures, timing, timing_line
 
 
 def test_timing_reports_the_tail_beside_the_mean():
@@ -25,3 +25,17 @@ def test_check_part_is_fixed_and_about_a_fifth():
     share = sum(map(in_check_part, ids)) / len(ids)
     assert 0.17 < share < 0.23
     assert [in_check_part(i) for i in ids[:50]] == [in_check_part(i) for i in ids[:50]]
+
+
+def test_bootstrap_interval_brackets_the_figure_and_narrows_with_more_documents():
+    def accuracy(docs):  # each document: (right, total)
+        return sum(r for r, _ in docs) / sum(t for _, t in docs)
+
+    few = [(9, 10), (5, 10), (10, 10), (6, 10)]  # 0.75 over four uneven documents
+    low, high = interval(few, accuracy)
+    assert low < 0.75 < high and high - low > 0.15
+    assert interval(few, accuracy) == [low, high]  # fixed seed: the same figures every run
+    many_low, many_high = interval(few * 25, accuracy)
+    assert many_low < 0.75 < many_high and many_high - many_low < (high - low) / 3
+    assert interval([(1, 2)] * 10, accuracy) == [0.5, 0.5]  # identical documents: no spread
+    assert interval([], accuracy) == [0.0, 0.0]

@@ -59,45 +59,59 @@ def _prf(correct: int, predicted: int, gold: int) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def score(pairs) -> dict:
-    """TempEval-3 figures from ``[(gold_timexes, predicted_timexes), ...]``.
+def counts(gold: list[dict], pred: list[dict]) -> Counter:
+    """One document's matches: ``gold``, ``pred``, ``strict``, ``relaxed``, ``value``, ``type`` and per-type counts.
 
     Strict: identical offsets; relaxed: any overlap, each gold and predicted expression matched once.
-    Value/type F1 = attribute accuracy on relaxed matches × relaxed F1 (as TempEval-3 defines it).
     """
-    n_gold = n_pred = strict = relaxed = value_ok = type_ok = 0
-    per_type: Counter = Counter()
-    for gold, pred in pairs:
-        n_gold += len(gold)
-        n_pred += len(pred)
-        used: set[int] = set()
-        for g in gold:
-            per_type[f"gold_{g['type']}"] += 1
-            best = None
-            for i, p in enumerate(pred):
-                if i in used or p["end"] <= g["start"] or p["start"] >= g["end"]:
-                    continue
-                if best is None or (p["start"], p["end"]) == (g["start"], g["end"]):
-                    best = i
-            if best is None:
-                per_type[f"missed_{g['type']}"] += 1
+    c: Counter = Counter(gold=len(gold), pred=len(pred))
+    used: set[int] = set()
+    for g in gold:
+        c[f"gold_{g['type']}"] += 1
+        best = None
+        for i, p in enumerate(pred):
+            if i in used or p["end"] <= g["start"] or p["start"] >= g["end"]:
                 continue
-            used.add(best)
-            p = pred[best]
-            relaxed += 1
-            strict += (p["start"], p["end"]) == (g["start"], g["end"])
-            value_ok += p["value"] == g["value"]
-            type_ok += p["type"] == g["type"]
-        for p in pred:
-            per_type[f"pred_{p['type']}"] += 1
-    sp, sr, sf = _prf(strict, n_pred, n_gold)
-    rp, rr, rf = _prf(relaxed, n_pred, n_gold)
-    value_acc = value_ok / relaxed if relaxed else 0.0
-    type_acc = type_ok / relaxed if relaxed else 0.0
+            if best is None or (p["start"], p["end"]) == (g["start"], g["end"]):
+                best = i
+        if best is None:
+            c[f"missed_{g['type']}"] += 1
+            continue
+        used.add(best)
+        p = pred[best]
+        c["relaxed"] += 1
+        c["strict"] += (p["start"], p["end"]) == (g["start"], g["end"])
+        c["value"] += p["value"] == g["value"]
+        c["type"] += p["type"] == g["type"]
+    for p in pred:
+        c[f"pred_{p['type']}"] += 1
+    return c
+
+
+def figures_of(c: Counter) -> dict:
+    """TempEval-3 figures from summed :func:`counts`. Value/type F1 = attribute accuracy on relaxed
+    matches × relaxed F1 (as TempEval-3 defines it)."""
+    sp, sr, sf = _prf(c["strict"], c["pred"], c["gold"])
+    rp, rr, rf = _prf(c["relaxed"], c["pred"], c["gold"])
+    value_acc = c["value"] / c["relaxed"] if c["relaxed"] else 0.0
+    type_acc = c["type"] / c["relaxed"] if c["relaxed"] else 0.0
+    per_type = {k: v for k, v in sorted(c.items()) if k.startswith(("gold_", "missed_", "pred_"))}
     return {"strict_p": sp, "strict_r": sr, "strict_f1": sf, "relaxed_p": rp, "relaxed_r": rr,
             "relaxed_f1": rf, "value_accuracy": value_acc, "type_accuracy": type_acc,
-            "value_f1": value_acc * rf, "type_f1": type_acc * rf, "gold_timex": n_gold,
-            "predicted_timex": n_pred, "per_type": dict(sorted(per_type.items()))}
+            "value_f1": value_acc * rf, "type_f1": type_acc * rf, "gold_timex": c["gold"],
+            "predicted_timex": c["pred"], "per_type": per_type}
+
+
+def summed(docs: list[Counter]) -> Counter:
+    total: Counter = Counter()
+    for c in docs:
+        total.update(c)
+    return total
+
+
+def score(pairs) -> dict:
+    """TempEval-3 figures from ``[(gold_timexes, predicted_timexes), ...]``."""
+    return figures_of(summed([counts(gold, pred) for gold, pred in pairs]))
 
 
 #: The fixed parts of the development data (whole corpora): nothing is tuned on ``check``.
@@ -137,7 +151,7 @@ def cli(gold_dirs, part, recogniser, limit, show_errors):
 
     Prints figures per corpus and overall; the last line is JSON with the overall figures, a
     ``corpora`` object of per-corpus figures and the analyzer's own cost per document."""
-    from newsdesk import Context, in_process_pipeline, progress, tail_figures, timing, timing_line
+    from newsdesk import Context, in_process_pipeline, interval, progress, tail_figures, timing, timing_line
 
     if gold_dirs and part:
         raise click.UsageError("give GOLD_DIRS or --part, not both")
@@ -175,8 +189,11 @@ def cli(gold_dirs, part, recogniser, limit, show_errors):
         pairs[name].append((gold["timexes"], pred))
         if show_errors:
             _print_errors(gold, pred)
-    figures = score([p for name in pairs for p in pairs[name]])
-    per_corpus = {name: score(p) for name, p in pairs.items() if p}
+    per_doc = {name: [counts(gold, pred) for gold, pred in p] for name, p in pairs.items() if p}
+    figures = figures_of(summed([c for docs in per_doc.values() for c in docs]))
+    per_corpus = {name: figures_of(summed(docs)) for name, docs in per_doc.items()}
+    spread = {name: {f"{k}_ci95": interval(docs, lambda d, k=k: figures_of(summed(d))[k])
+                     for k in ("strict_f1", "value_f1")} for name, docs in per_doc.items()}
     n = len(docs)
     analyze_s = sum(ms_by_doc.values()) / 1000
     times = timing(ms_by_doc)
@@ -186,6 +203,9 @@ def cli(gold_dirs, part, recogniser, limit, show_errors):
                    **tail_figures(times), docs_per_s=round(n / (parse_s + analyze_s), 2))
     for name, f in per_corpus.items():
         click.echo(f"{name:13s} {len(pairs[name]):4d} docs  {_summary(f)}")
+        click.echo(f"{'':13s} 95% interval over documents (bootstrap): strict F1 "
+                   f"{spread[name]['strict_f1_ci95'][0]:.3f}-{spread[name]['strict_f1_ci95'][1]:.3f}, value F1 "
+                   f"{spread[name]['value_f1_ci95'][0]:.3f}-{spread[name]['value_f1_ci95'][1]:.3f}")
     click.echo(f"documents {n}, gold TIMEX3 {figures['gold_timex']}, predicted {figures['predicted_timex']}")
     for kind in ("strict", "relaxed"):
         click.echo(f"{kind:8s} P {figures[kind + '_p']:.4f}  R {figures[kind + '_r']:.4f}  "
@@ -197,7 +217,7 @@ def cli(gold_dirs, part, recogniser, limit, show_errors):
     click.echo(f"cost: {timing_line(times, 'dates')}")
     keys = ("strict_f1", "relaxed_f1", "value_f1", "type_accuracy", "gold_timex", "predicted_timex")
     figures["corpora"] = {name: {k: round(f[k], 4) if isinstance(f[k], float) else f[k] for k in keys}
-                          | {"documents": len(pairs[name])} for name, f in per_corpus.items()}
+                          | {"documents": len(pairs[name])} | spread[name] for name, f in per_corpus.items()}
     click.echo(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in figures.items()}))
 
 

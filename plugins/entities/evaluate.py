@@ -63,7 +63,7 @@ def cli(gold, limit, part, show_errors, speed):
     """Score the entities analyzer and the bare spaCy NER on a CoNLL-2003 file (IOB1)."""
     from pathlib import Path
 
-    from newsdesk import in_process_pipeline, load_nlp, progress, tail_figures, timing, timing_line
+    from newsdesk import in_process_pipeline, interval, load_nlp, progress, tail_figures, timing, timing_line
 
     documents = read_conll(gold, limit)
     if part != "all":
@@ -74,6 +74,7 @@ def cli(gold, limit, part, show_errors, speed):
     stock = load_nlp(pipeline.settings.spacy_model)  # the bare pipeline: stock NER, no plugin components
     names = pipeline.plan(["entities"])
     ours, base = Counter(), Counter()
+    per_doc: list[Counter] = []  # each document's counts, for the bootstrap interval
     parse_s = 0.0
     ms_by_doc: dict[str, float] = {}  # the analyzer's own time per document (key: its number)
     errors = []
@@ -92,7 +93,9 @@ def cli(gold, limit, part, show_errors, speed):
                 raise click.ClickException(f"document {first + n}: {section.get('error')}")
             gold_spans = set(document.char_entities())
             predicted = our_spans(section["result"])
-            tally(ours, gold_spans, predicted)
+            per_doc.append(Counter())
+            tally(per_doc[-1], gold_spans, predicted)
+            ours.update(per_doc[-1])
             tally(base, gold_spans, spacy_spans(bare_doc))
             errors += [("missed", text[s:e], t) for s, e, t in gold_spans - predicted if t in TYPES]
             errors += [("spurious", text[s:e], t) for s, e, t in predicted - gold_spans]
@@ -104,12 +107,16 @@ def cli(gold, limit, part, show_errors, speed):
                        f"F1 {row['f1']:.4f} (n={row['support']})")
     for kind, text, t in errors[:show_errors]:
         click.echo(f"{kind:8} {t} {text!r}", err=True)
+    spread = {f"{key}_f1_ci95": interval(per_doc, lambda docs, t=t: score(sum(docs, Counter()))[t]["f1"])
+              for key, t in (("micro", "micro"), ("org", "ORG"))}
+    click.echo(f"95% interval over documents (bootstrap): micro F1 {spread['micro_f1_ci95'][0]:.3f}-"
+               f"{spread['micro_f1_ci95'][1]:.3f}, ORG F1 {spread['org_f1_ci95'][0]:.3f}-{spread['org_f1_ci95'][1]:.3f}")
     docs_n = max(len(documents), 1)
     times = timing(ms_by_doc)
     click.echo(f"cost: parse {parse_s * 1000 / docs_n:.1f} ms/doc, {timing_line(times, 'entities')}")
     out = {
         "micro_f1": figures["micro"]["f1"], "baseline_micro_f1": baseline["micro"]["f1"],
-        "per_type": {t: figures[t] for t in TYPES}, "baseline_per_type": {t: baseline[t] for t in TYPES},
+        **spread, "per_type": {t: figures[t] for t in TYPES}, "baseline_per_type": {t: baseline[t] for t in TYPES},
         "documents": len(documents), "part": part, "parse_ms_per_doc": round(parse_s * 1000 / docs_n, 2),
         "analyzer_ms_per_doc": round(sum(ms_by_doc.values()) / docs_n, 2), "ms_per_doc": times["ms_per_doc"],
         **tail_figures(times),

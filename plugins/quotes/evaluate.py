@@ -184,13 +184,14 @@ def read_gold(path: str, limit: int | None, part: str = "all") -> list[dict]:
                    "intentions and acts: \"refused to\", \"claimed responsibility\"), or its default output.")
 def cli(gold, limit, part, intentions):
     """Score the quotes analyzer on GOLD (JSON lines: doc_id, text, quotes) against textacy."""
-    from newsdesk import in_process_pipeline, progress, tail_figures, timing, timing_line
+    from newsdesk import in_process_pipeline, interval, progress, tail_figures, timing, timing_line
 
     records = read_gold(gold, limit, part)
     pipeline = in_process_pipeline()
     pipeline.config["quotes"]["intentions"] = intentions
     names = pipeline.plan(["quotes"])
     c: Counter = Counter()
+    per_doc: list[Counter] = []  # each document's counts, for the bootstrap interval
     parse_s = 0.0
     ms_by_doc: dict[str, float] = {}  # the quotes analyzer's own time, as the host measures it
     failed = 0
@@ -207,9 +208,11 @@ def cli(gold, limit, part, intentions):
             ms_by_doc[rec["doc_id"]] = section.get("duration_ms", 0.0)
             pred = (section.get("result") or {}).get("quotes", [])
             failed += section["status"] != "done"
-            score_document(rec["quotes"], pred, c)
-            score_exact(rec["text"], rec["quotes"], pred, c)
-            score_baseline(rec["quotes"], doc, c)
+            per_doc.append(Counter())
+            score_document(rec["quotes"], pred, per_doc[-1])
+            score_exact(rec["text"], rec["quotes"], pred, per_doc[-1])
+            score_baseline(rec["quotes"], doc, per_doc[-1])
+            c.update(per_doc[-1])
     n = len(records)
     for key in (*TYPES, "overall"):
         s = _prf(c, key)
@@ -224,7 +227,12 @@ def cli(gold, limit, part, intentions):
     times = timing(ms_by_doc)
     click.echo(f"cost: parse {1000 * parse_s / max(n, 1):.1f} ms/doc, {timing_line(times, 'quotes')}"
                f"{f', {failed} failed' if failed else ''}")
-    out = summary(c, n)
+    spread = {f"{key}_f1_ci95": interval(per_doc, lambda docs, key=key: _prf(sum(docs, Counter()), key)["f1"])
+              for key in ("overall", "exact_content")}
+    click.echo(f"95% interval over documents (bootstrap): overall F1 {spread['overall_f1_ci95'][0]:.3f}-"
+               f"{spread['overall_f1_ci95'][1]:.3f}, exact content F1 {spread['exact_content_f1_ci95'][0]:.3f}-"
+               f"{spread['exact_content_f1_ci95'][1]:.3f}")
+    out = summary(c, n) | spread
     out.update(scope="intentions" if intentions else "speech", parse_ms_per_doc=round(1000 * parse_s / max(n, 1), 1),
                quotes_ms_per_doc=round(sum(ms_by_doc.values()) / max(n, 1), 1), **tail_figures(times))
     click.echo(json.dumps(out))

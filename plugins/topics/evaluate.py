@@ -95,7 +95,7 @@ def baseline_predictions(train_rows: list[dict], rows: list[dict]) -> list[str]:
 @click.option("--limit", type=int, help="Evaluate only the first N documents.")
 def cli(gold, mapping_name, split_mode, train_path, model_path, limit):
     """Score the topics analyzer against GOLD.jsonl (BBC News / AG News format)."""
-    from newsdesk import analyze_documents, in_process_pipeline, progress, tail_figures, timing, timing_line
+    from newsdesk import analyze_documents, in_process_pipeline, interval, progress, tail_figures, timing, timing_line
     from newsdesk import Settings
 
     mapping = load_mapping(mapping_name)
@@ -136,11 +136,14 @@ def cli(gold, mapping_name, split_mode, train_path, model_path, limit):
     times = timing(ms_by_doc)
     ours = scores(gold_labels, predicted)
     base = scores(gold_labels, baseline_predictions(train_rows, rows))
+    right = [int(g == p) for g, p in zip(gold_labels, predicted)]
+    ours["accuracy_at_1_ci95"] = interval(right, lambda docs: sum(docs) / len(docs))
     figures = {**ours, "baseline_accuracy_at_1": base["accuracy_at_1"], "baseline_macro_f1": base["macro_f1"],
                "documents": len(rows), "topics_ms_per_doc": round(sum(ms_by_doc.values()) / max(len(rows), 1), 1),
                **tail_figures(times),
                "split": split_mode, "gold": str(gold), "model": str(model_path)}
-    click.echo(f"topics: accuracy@1 {ours['accuracy_at_1']:.4f}  macro F1 {ours['macro_f1']:.4f}")
+    click.echo(f"topics: accuracy@1 {ours['accuracy_at_1']:.4f} (95% interval over documents, bootstrap: "
+               f"{ours['accuracy_at_1_ci95'][0]:.3f}-{ours['accuracy_at_1_ci95'][1]:.3f})  macro F1 {ours['macro_f1']:.4f}")
     click.echo(f"baseline (TF-IDF + LR): accuracy@1 {base['accuracy_at_1']:.4f}  macro F1 {base['macro_f1']:.4f}")
     click.echo(f"cost over the shared parse: {timing_line(times, 'topics')}")
     sys.stdout.write(json.dumps(figures) + "\n")

@@ -507,6 +507,9 @@ def test_eval_parts_report_each_corpus():
     figures = json.loads(result.output.strip().splitlines()[-1])
     assert set(figures["corpora"]) == {"AQUAINT", "MEANTIME"} and figures["part"] == "check"
     assert all(c["documents"] == 2 and 0 < c["value_f1"] <= c["relaxed_f1"] for c in figures["corpora"].values())
+    for c in figures["corpora"].values():  # a bootstrap interval over each corpus's documents
+        assert c["strict_f1_ci95"][0] <= c["strict_f1"] <= c["strict_f1_ci95"][1]
+        assert c["value_f1_ci95"][0] <= c["value_f1"] <= c["value_f1_ci95"][1]
     assert figures["ms_per_doc"] > 0 and figures["p99_ms_per_doc"] <= figures["max_ms_per_doc"]
     # check errors are not read one by one
     assert CliRunner().invoke(cli, ["--part", "check", "--errors"]).exit_code != 0

@@ -300,7 +300,9 @@ def test_eval_smoke_on_five_documents():
     assert set(figures["per_type"]) == {"PER", "ORG", "LOC"}
     assert figures["micro_f1"] > figures["baseline_micro_f1"]
     assert 0 < figures["p99_ms_per_doc"] <= figures["max_ms_per_doc"]
-    assert "slowest: " in result.output
+    low, high = figures["micro_f1_ci95"]
+    assert low <= figures["micro_f1"] <= high and figures["org_f1_ci95"][0] <= figures["per_type"]["ORG"]["f1"]
+    assert "slowest: " in result.output and "95% interval over documents" in result.output
     check = CliRunner().invoke(cli, [str(CONLL_DEV), "--limit", "30", "--part", "check"])
     assert check.exit_code == 0, check.output
     assert 0 < json.loads(check.output.strip().splitlines()[-1])["documents"] < 30

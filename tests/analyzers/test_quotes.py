@@ -284,6 +284,9 @@ def test_eval_command_smoke():
         assert 0.0 <= last[key] <= 1.0
     assert last["documents"] == 3 and last["overall_f1"] > 0.3 and last["scope"] == "intentions"
     assert 0 < last["p99_ms_per_doc"] <= last["max_ms_per_doc"]
+    for key in ("overall_f1", "exact_content_f1"):
+        low, high = last[f"{key}_ci95"]
+        assert low <= last[key] <= high
     assert "slowest: " in result.output
 
 

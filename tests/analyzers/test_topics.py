@@ -181,6 +181,8 @@ def test_eval_smoke(tmp_path):
     assert "slowest: " in result.output
     for key in ("accuracy_at_1", "macro_f1", "baseline_accuracy_at_1", "baseline_macro_f1"):
         assert 0.0 <= figures[key] <= 1.0
+    low, high = figures["accuracy_at_1_ci95"]
+    assert 0.0 <= low <= figures["accuracy_at_1"] <= high <= 1.0
 
 
 def test_blend_folds_into_one_linear_model():
