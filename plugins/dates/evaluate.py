@@ -103,15 +103,11 @@ def figures_of(c: Counter) -> dict:
 
 
 def summed(docs: list[Counter]) -> Counter:
+    """Documents' :func:`counts` added up (a corpus, or a bootstrap sample of its documents)."""
     total: Counter = Counter()
     for c in docs:
         total.update(c)
     return total
-
-
-def score(pairs) -> dict:
-    """TempEval-3 figures from ``[(gold_timexes, predicted_timexes), ...]``."""
-    return figures_of(summed([counts(gold, pred) for gold, pred in pairs]))
 
 
 #: The fixed parts of the development data (whole corpora): nothing is tuned on ``check``.
