@@ -6,6 +6,7 @@ import hashlib
 import math
 import random
 import sys
+from collections import Counter
 
 
 def in_check_part(doc_id: str, percent: int = 20) -> bool:
@@ -54,6 +55,14 @@ def interval(per_doc: list, figure, rounds: int = 1000, seed: int = 0) -> list[f
     n = len(per_doc)
     values = sorted(figure([per_doc[rng.randrange(n)] for _ in range(n)]) for _ in range(rounds))
     return [round(values[int(0.025 * rounds)], 4), round(values[math.ceil(0.975 * rounds) - 1], 4)]
+
+
+def summed(counts: list[Counter]) -> Counter:
+    """Per-document counts added up: a corpus's, or a bootstrap sample's for :func:`interval`."""
+    total: Counter = Counter()
+    for c in counts:
+        total.update(c)
+    return total
 
 
 def progress(iterable, total=None, desc=None):

@@ -63,7 +63,7 @@ def cli(gold, limit, part, show_errors, speed):
     """Score the entities analyzer and the bare spaCy NER on a CoNLL-2003 file (IOB1)."""
     from pathlib import Path
 
-    from newsdesk import in_process_pipeline, interval, load_nlp, progress, tail_figures, timing, timing_line
+    from newsdesk import in_process_pipeline, interval, load_nlp, progress, summed, tail_figures, timing, timing_line
 
     documents = read_conll(gold, limit)
     if part != "all":
@@ -107,7 +107,7 @@ def cli(gold, limit, part, show_errors, speed):
                        f"F1 {row['f1']:.4f} (n={row['support']})")
     for kind, text, t in errors[:show_errors]:
         click.echo(f"{kind:8} {t} {text!r}", err=True)
-    spread = {f"{key}_f1_ci95": interval(per_doc, lambda docs, t=t: score(sum(docs, Counter()))[t]["f1"])
+    spread = {f"{key}_f1_ci95": interval(per_doc, lambda docs, t=t: score(summed(docs))[t]["f1"])
               for key, t in (("micro", "micro"), ("org", "ORG"))}
     click.echo(f"95% interval over documents (bootstrap): micro F1 {spread['micro_f1_ci95'][0]:.3f}-"
                f"{spread['micro_f1_ci95'][1]:.3f}, ORG F1 {spread['org_f1_ci95'][0]:.3f}-{spread['org_f1_ci95'][1]:.3f}")

@@ -184,7 +184,7 @@ def read_gold(path: str, limit: int | None, part: str = "all") -> list[dict]:
                    "intentions and acts: \"refused to\", \"claimed responsibility\"), or its default output.")
 def cli(gold, limit, part, intentions):
     """Score the quotes analyzer on GOLD (JSON lines: doc_id, text, quotes) against textacy."""
-    from newsdesk import in_process_pipeline, interval, progress, tail_figures, timing, timing_line
+    from newsdesk import in_process_pipeline, interval, progress, summed, tail_figures, timing, timing_line
 
     records = read_gold(gold, limit, part)
     pipeline = in_process_pipeline()
@@ -227,7 +227,7 @@ def cli(gold, limit, part, intentions):
     times = timing(ms_by_doc)
     click.echo(f"cost: parse {1000 * parse_s / max(n, 1):.1f} ms/doc, {timing_line(times, 'quotes')}"
                f"{f', {failed} failed' if failed else ''}")
-    spread = {f"{key}_f1_ci95": interval(per_doc, lambda docs, key=key: _prf(sum(docs, Counter()), key)["f1"])
+    spread = {f"{key}_f1_ci95": interval(per_doc, lambda docs, key=key: _prf(summed(docs), key)["f1"])
               for key in ("overall", "exact_content")}
     click.echo(f"95% interval over documents (bootstrap): overall F1 {spread['overall_f1_ci95'][0]:.3f}-"
                f"{spread['overall_f1_ci95'][1]:.3f}, exact content F1 {spread['exact_content_f1_ci95'][0]:.3f}-"
