@@ -293,10 +293,14 @@ def test_empty_text_has_no_entities(run):
 def test_eval_smoke_on_five_documents():
     from newsdesk_entities.evaluate import cli
 
-    result = CliRunner().invoke(cli, [str(CONLL_DEV), "--limit", "5"])
+    result = CliRunner().invoke(cli, [str(CONLL_DEV), "--limit", "5", "--speed", "20"])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output.strip().splitlines()[-1])
     assert figures["documents"] == 5 and figures["part"] == "all"
+    # the speed run pairs bare and full parses batch by batch, three rounds; the whole run's ratio
+    # lies within its rounds' spread (no bound on the value itself: timing belongs to benchmarks)
+    assert figures["speed_documents"] == 20 and len(figures["speed_ratio_rounds"]) == 3
+    assert min(figures["speed_ratio_rounds"]) <= figures["speed_ratio"] <= max(figures["speed_ratio_rounds"])
     assert set(figures["per_type"]) == {"PER", "ORG", "LOC"}
     assert figures["micro_f1"] > figures["baseline_micro_f1"]
     assert 0 < figures["p99_ms_per_doc"] <= figures["max_ms_per_doc"]
